@@ -1,0 +1,79 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Peko.Ledger.EventStore;
+
+/// <summary>
+/// The SQL of an append. Each stream's append is one statement: a CTE moves the stream's version only if it is the
+/// expected one, and the insert joins on it, so a conflict writes nothing and returns no rows.
+/// Before any write, the transaction takes an advisory lock per stream (sorted, so no deadlocks). Locks need no
+/// transaction id, so a transaction gets its id only once it holds its streams: for any one stream, transaction ids
+/// then grow with versions, which the async runner's (tx_id, seq) order relies on.
+/// </summary>
+static class AppendStatements
+{
+    const string InsertEvents = """
+        insert into ledger.events (stream_id, version, type, data, chain_id, recorded_at,
+                                   correlation_id, causation_id, actor, restaurant_id, idempotency_key)
+        select $1, s.base + e.ord, e.type, e.data, $3, $4, $5, $6, $7, $8, $9
+        from s, unnest($10::text[], $11::jsonb[]) with ordinality as e(type, data, ord)
+        returning seq, version, tx_id
+        """;
+
+    // $2 = number of events; $12 = stream kind; $13 = expected version.
+    const string NewStream = """
+        with s as (
+            insert into ledger.streams (id, kind, chain_id, version, created_at, updated_at)
+            values ($1, $12, $3, $2, $4, $4)
+            on conflict (id) do nothing
+            returning 0::bigint as base)
+        """ + InsertEvents;
+
+    const string ExactVersion = """
+        with s as (
+            update ledger.streams set version = version + $2, updated_at = $4
+            where id = $1 and chain_id = $3 and version = $13
+            returning version - $2 as base)
+        """ + InsertEvents;
+
+    const string AnyVersion = """
+        with s as (
+            insert into ledger.streams as st (id, kind, chain_id, version, created_at, updated_at)
+            values ($1, $12, $3, $2, $4, $4)
+            on conflict (id) do update set version = st.version + excluded.version, updated_at = excluded.updated_at
+            where st.chain_id = excluded.chain_id
+            returning st.version - $2 as base)
+        """ + InsertEvents;
+
+    public static NpgsqlBatchCommand Lock(string streamId) =>
+        new("select pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { new() { Value = streamId } } };
+
+    public static NpgsqlBatchCommand Append(string chainId, StreamAppend append, DateTimeOffset recordedAt,
+        EventMetadata metadata, EventTypeRegistry types)
+    {
+        var sql = append.Expected.IsAny ? AnyVersion : append.Expected.IsNoStream ? NewStream : ExactVersion;
+        var command = new NpgsqlBatchCommand(sql);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<string>{ TypedValue = append.StreamId });
+        p.Add(new NpgsqlParameter<long> { TypedValue = append.Events.Count });
+        p.Add(new NpgsqlParameter<string> { TypedValue = chainId });
+        p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = recordedAt.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        p.Add(Text(metadata.CorrelationId));
+        p.Add(Text(metadata.CausationId));
+        p.Add(Text(metadata.Actor));
+        p.Add(Text(metadata.RestaurantId));
+        p.Add(Text(metadata.IdempotencyKey));
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = append.Events.Select(e => types.NameOf(e.GetType())).ToArray() });
+        p.Add(new NpgsqlParameter<string[]>
+        {
+            TypedValue = append.Events.Select(types.Serialize).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+        });
+        p.Add(new NpgsqlParameter<string> { TypedValue = append.Kind });
+        p.Add(new NpgsqlParameter<long> { TypedValue = append.Expected.Value });
+        return command;
+    }
+
+    static NpgsqlParameter Text(string? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+}

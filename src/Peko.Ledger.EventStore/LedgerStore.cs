@@ -1,0 +1,169 @@
+using Npgsql;
+using NpgsqlTypes;
+using Peko.Ledger.EventStore.Projections;
+
+namespace Peko.Ledger.EventStore;
+
+/// <summary>
+/// The event store: appends to one or several streams atomically with optimistic concurrency, runs inline
+/// projections in the append's transaction, and reads streams and the global log.
+/// </summary>
+public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry types, LedgerStoreOptions options,
+    TimeProvider time)
+{
+    public EventTypeRegistry Types => types;
+    public NpgsqlDataSource DataSource => dataSource;
+
+    /// <summary>Appends in one transaction; on a version conflict throws and writes nothing.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> AppendAsync(string chainId, IReadOnlyList<StreamAppend> appends,
+        EventMetadata? metadata = null, CancellationToken ct = default)
+    {
+        var quick = appends.Count == 1 && !options.InlineProjectionsHandle(appends);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (quick)
+            // One stream, nothing to project inline: lock + append go as one batch in PostgreSQL's implicit
+            // transaction, one round trip. A conflict there writes nothing, so no rollback is needed.
+            return await AppendCoreAsync(connection, null, chainId, appends, metadata ?? EventMetadata.None, ct);
+
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var stored = await AppendCoreAsync(connection, tx, chainId, appends, metadata ?? EventMetadata.None, ct);
+        await tx.CommitAsync(ct);
+        return stored;
+    }
+
+    public Task<IReadOnlyList<StoredEvent>> AppendAsync(string chainId, StreamAppend append,
+        EventMetadata? metadata = null, CancellationToken ct = default) =>
+        AppendAsync(chainId, [append], metadata, ct);
+
+    /// <summary>
+    /// Appends inside a caller's transaction (which commits or rolls back). Call it before any other write of that
+    /// transaction: the stream locks must be taken before the transaction gets its id.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredEvent>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata? metadata = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        return await AppendCoreAsync(connection, tx, chainId, appends, metadata ?? EventMetadata.None, ct);
+    }
+
+    async Task<IReadOnlyList<StoredEvent>> AppendCoreAsync(NpgsqlConnection connection, NpgsqlTransaction? tx,
+        string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct)
+    {
+        Validate(appends);
+        var ordered = appends.OrderBy(a => a.StreamId, StringComparer.Ordinal).ToList();
+        var now = time.GetUtcNow();
+        await using var batch = new NpgsqlBatch(connection, tx);
+        foreach (var append in ordered) batch.BatchCommands.Add(AppendStatements.Lock(append.StreamId));
+        foreach (var append in ordered)
+            batch.BatchCommands.Add(AppendStatements.Append(chainId, append, now, metadata, types));
+
+        var stored = new List<StoredEvent>();
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            for (var i = 0; i < ordered.Count; i++) await reader.NextResultAsync(ct); // the lock statements
+            foreach (var append in ordered)
+            {
+                var written = 0;
+                while (await reader.ReadAsync(ct))
+                {
+                    var e = append.Events[written++];
+                    stored.Add(new StoredEvent(reader.GetInt64(0), reader.GetFieldValue<ulong>(2), append.StreamId,
+                        reader.GetInt64(1), types.NameOf(e.GetType()), e, chainId, now, metadata));
+                }
+                if (written != append.Events.Count) throw new WrongExpectedVersionException(append.StreamId, append.Expected);
+                await reader.NextResultAsync(ct);
+            }
+        }
+
+        if (tx is not null) await ApplyInlineProjectionsAsync(connection, tx, stored, ct);
+        return stored;
+    }
+
+    async Task ApplyInlineProjectionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        List<StoredEvent> stored, CancellationToken ct)
+    {
+        var context = new ProjectionContext(connection, tx);
+        foreach (var projection in options.InlineProjections)
+        {
+            var handled = stored.Where(e => projection.EventTypes.Contains(e.Data.GetType())).ToList();
+            if (handled.Count > 0) await projection.ApplyAsync(handled, context, ct);
+        }
+        await context.FlushAsync(ct);
+    }
+
+    void Validate(IReadOnlyList<StreamAppend> appends)
+    {
+        if (appends.Count == 0) throw new ArgumentException("Nothing to append.", nameof(appends));
+        if (appends.Select(a => a.StreamId).Distinct(StringComparer.Ordinal).Count() != appends.Count)
+            throw new ArgumentException("Each stream may appear once per append.", nameof(appends));
+        foreach (var append in appends)
+        {
+            // A stream's version never moves without events (an empty append once wedged Marten streams).
+            if (append.Events.Count == 0) throw new ArgumentException($"No events for stream '{append.StreamId}'.");
+            foreach (var e in append.Events) types.NameOf(e.GetType());
+        }
+    }
+
+    /// <summary>Reads a stream in version order, from a version, up to a version and/or up to an instant.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadStreamAsync(string streamId, long fromVersion = 1,
+        long? toVersion = null, DateTimeOffset? recordedUntil = null, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            select {EventRows.Columns} from ledger.events
+            where stream_id = $1 and version >= $2 and version <= $3 and recorded_at <= $4
+            order by version
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromVersion });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toVersion ?? long.MaxValue });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>
+        {
+            TypedValue = (recordedUntil ?? DateTimeOffset.MaxValue).ToUniversalTime(),
+            NpgsqlDbType = NpgsqlDbType.TimestampTz,
+        });
+        return await EventRows.ReadAllAsync(command, types, ct);
+    }
+
+    /// <summary>The stream's current version, or 0 when it does not exist.</summary>
+    public async Task<long> StreamVersionAsync(string streamId, CancellationToken ct = default)
+    {
+        await using var command = dataSource.CreateCommand("select version from ledger.streams where id = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+        return await command.ExecuteScalarAsync(ct) is long version ? version : 0;
+    }
+
+    /// <summary>
+    /// Reads the global log forward after <paramref name="after"/>, one page per item, in (tx_id, seq) order. With
+    /// <paramref name="committedOnly"/> (the default) it stops below the oldest running transaction, so no page is
+    /// ever followed by an earlier-positioned event committing later.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<StoredEvent>> ReadLogAsync(LogPosition after, int pageSize = 1000,
+        bool committedOnly = true, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        while (true)
+        {
+            var page = await GlobalLog.ReadPageAsync(connection, null, types, after, pageSize, null, committedOnly, ct);
+            if (page.Count == 0) yield break;
+            yield return page;
+            after = page[^1].Position;
+            if (page.Count < pageSize) yield break;
+        }
+    }
+}
+
+/// <summary>Which projections run inline, in the append's transaction.</summary>
+public sealed class LedgerStoreOptions
+{
+    readonly List<IProjection> _inline = [];
+    readonly List<IProjection> _async = [];
+
+    public IReadOnlyList<IProjection> InlineProjections => _inline;
+    public IReadOnlyList<IProjection> AsyncProjections => _async;
+
+    public LedgerStoreOptions Inline(IProjection projection) { _inline.Add(projection); return this; }
+    public LedgerStoreOptions Async(IProjection projection) { _async.Add(projection); return this; }
+
+    internal bool InlineProjectionsHandle(IReadOnlyList<StreamAppend> appends) =>
+        _inline.Count > 0 && appends.Any(a => a.Events.Any(e => _inline.Any(p => p.EventTypes.Contains(e.GetType()))));
+}

@@ -1,0 +1,208 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Peko.Ledger.EventStore.Projections;
+
+/// <summary>
+/// Runs one async projection: reads the global log after its checkpoint, applies a batch and moves the checkpoint
+/// in the same transaction. One runner per projection across all processes: it works only while holding a
+/// session advisory lock on its own unpooled connection, and does all its work on that connection, so losing
+/// the connection loses the lock and the work together. The checkpoint update is a compare-and-set: if another
+/// runner moved it, the batch rolls back.
+/// </summary>
+public sealed class ProjectionRunner(
+    IProjection projection,
+    NpgsqlDataSource dataSource,
+    EventTypeRegistry types,
+    ProjectionRunnerOptions options,
+    ILogger logger,
+    TimeProvider time) : IAsyncDisposable
+{
+    readonly string[] _typeNames = projection.EventTypes.SelectMany(types.StoredNamesOf).Distinct().ToArray();
+    readonly NpgsqlDataSource _unpooled = new NpgsqlDataSourceBuilder(
+        new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Pooling = false }.ConnectionString).Build();
+    LogPosition? _checkpoint;
+
+    public IProjection Projection => projection;
+
+    public ValueTask DisposeAsync() => _unpooled.DisposeAsync();
+
+    /// <summary>True while this runner holds the projection's lock.</summary>
+    public bool IsActive { get; private set; }
+
+    /// <summary>Works while it holds the lock, stands by while another process does; until cancelled.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _unpooled.OpenConnectionAsync(ct);
+                if (!await TryLockAsync(connection, ct))
+                {
+                    await Task.Delay(options.StandbyPollInterval, time, ct);
+                    continue;
+                }
+                logger.LogInformation("Projection {Projection} is running on this process", projection.Name);
+                IsActive = true;
+                try
+                {
+                    while (!ct.IsCancellationRequested)
+                        if (await ProcessBatchAsync(connection, ct) == 0)
+                            await Task.Delay(options.PollInterval, time, ct);
+                }
+                finally
+                {
+                    IsActive = false;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Projection {Projection} stopped; retrying", projection.Name);
+                _checkpoint = null;
+                try { await Task.Delay(options.RetryDelay, time, ct); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+    }
+
+    /// <summary>Takes the lock (waiting up to <see cref="ProjectionRunnerOptions.LockTimeout"/>) and applies everything committed.</summary>
+    public async Task<int> CatchUpAsync(CancellationToken ct = default)
+    {
+        await using var connection = await LockedConnectionAsync(ct);
+        return await CatchUpAsync(connection, ct);
+    }
+
+    /// <summary>Deletes the projection's rows, resets its checkpoint and replays the whole log, under the lock.</summary>
+    public async Task<int> RebuildAsync(CancellationToken ct = default)
+    {
+        await using var connection = await LockedConnectionAsync(ct);
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            var context = new ProjectionContext(connection, tx);
+            await projection.ResetAsync(context, ct);
+            context.Queue(CheckpointUpdate(LogPosition.Start, expected: null));
+            await context.FlushAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        _checkpoint = LogPosition.Start;
+        logger.LogInformation("Projection {Projection} reset; replaying the log", projection.Name);
+        return await CatchUpAsync(connection, ct);
+    }
+
+    async Task<int> CatchUpAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var total = 0;
+        for (int applied; (applied = await ProcessBatchAsync(connection, ct)) > 0;) total += applied;
+        return total;
+    }
+
+    async Task<NpgsqlConnection> LockedConnectionAsync(CancellationToken ct)
+    {
+        var connection = await _unpooled.OpenConnectionAsync(ct);
+        var deadline = time.GetUtcNow() + options.LockTimeout;
+        while (!await TryLockAsync(connection, ct))
+        {
+            if (time.GetUtcNow() >= deadline)
+            {
+                await connection.DisposeAsync();
+                throw new TimeoutException($"Projection '{projection.Name}' is running elsewhere; its lock was not free " +
+                                           $"within {options.LockTimeout.TotalSeconds:0} s.");
+            }
+            await Task.Delay(options.StandbyPollInterval, time, ct);
+        }
+        return connection;
+    }
+
+    async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select pg_try_advisory_lock(hashtextextended('peko-projection:' || $1, 0))", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>One batch: read after the checkpoint, apply, move the checkpoint, commit. Returns events read.</summary>
+    internal async Task<int> ProcessBatchAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var from = _checkpoint ??= await LoadCheckpointAsync(connection, ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var page = await GlobalLog.ReadPageAsync(connection, tx, types, from, options.BatchSize, _typeNames, true, ct);
+        if (page.Count == 0) return 0;
+
+        var context = new ProjectionContext(connection, tx);
+        var decoded = new List<StoredEvent>(page.Count);
+        foreach (var e in page)
+            if (e.Data is UndecodableEvent bad) DeadLetter(context, e, bad);
+            else decoded.Add(e);
+        if (decoded.Count > 0) await projection.ApplyAsync(decoded, context, ct);
+
+        var to = page[^1].Position;
+        context.Queue(CheckpointUpdate(to, expected: from));
+        var affected = await context.FlushAsync(ct);
+        if (affected[^1] != 1)
+        {
+            _checkpoint = null;
+            throw new InvalidOperationException(
+                $"The checkpoint of projection '{projection.Name}' was moved by another runner; the batch was rolled back.");
+        }
+        await tx.CommitAsync(ct);
+        _checkpoint = to;
+        return page.Count;
+    }
+
+    void DeadLetter(ProjectionContext context, StoredEvent e, UndecodableEvent bad)
+    {
+        // The runner must not spin on an event it cannot load: park it with the reason and go on.
+        logger.LogWarning("Projection {Projection} skipped event {Seq} ({Type}): {Reason}",
+            projection.Name, e.Seq, e.TypeName, bad.Reason);
+        context.Queue("""
+            insert into ledger.dead_letter_events (projection, seq, type, reason) values ($1, $2, $3, $4)
+            on conflict do nothing
+            """, projection.Name, e.Seq, e.TypeName, bad.Reason);
+    }
+
+    async Task<LogPosition> LoadCheckpointAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        // Outside the batch transaction: a batch must read the log before it writes anything.
+        await using var command = new NpgsqlCommand("""
+            insert into ledger.projection_checkpoints (name) values ($1) on conflict do nothing;
+            select tx_id, seq from ledger.projection_checkpoints where name = $1;
+            """.Replace("$1", "@name", StringComparison.Ordinal), connection);
+        command.Parameters.AddWithValue("name", projection.Name);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+    }
+
+    NpgsqlBatchCommand CheckpointUpdate(LogPosition to, LogPosition? expected) => new(
+        "update ledger.projection_checkpoints set tx_id = $1, seq = $2, updated_at = now() where name = $3" +
+        (expected is null ? "" : " and tx_id = $4 and seq = $5"))
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<ulong> { TypedValue = to.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 },
+            new NpgsqlParameter<long> { TypedValue = to.Seq },
+            new NpgsqlParameter<string> { TypedValue = projection.Name },
+            new NpgsqlParameter<ulong> { TypedValue = expected?.TxId ?? 0, NpgsqlDbType = NpgsqlDbType.Xid8 },
+            new NpgsqlParameter<long> { TypedValue = expected?.Seq ?? 0 },
+        },
+    };
+}
+
+public sealed record ProjectionRunnerOptions
+{
+    public int BatchSize { get; init; } = 1000;
+    /// <summary>How long an active runner waits after finding nothing new.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>How often a standby runner tries to take over the lock.</summary>
+    public TimeSpan StandbyPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How long a rebuild or one-shot catch-up waits for the projection's lock.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,150 @@
+using Peko.Ledger.Testing;
+
+namespace Peko.Ledger.EventStore.Tests;
+
+public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabase>
+{
+    readonly ManualClock _clock = new();
+
+    LedgerStore Store() => TestStore.Create(db.DataSource, _clock);
+
+    static string NewStream() => $"account-{Guid.NewGuid():N}";
+
+    [Fact]
+    public async Task Appended_events_read_back_in_order_with_versions_and_metadata()
+    {
+        var store = Store();
+        var stream = NewStream();
+        var metadata = new EventMetadata
+        {
+            Actor = "key-1", CorrelationId = "corr-1", CausationId = "cause-1", RestaurantId = "d1", IdempotencyKey = "idem-1",
+        };
+
+        var written = await store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.NoStream, 10, 20), metadata);
+        var read = await store.ReadStreamAsync(stream);
+
+        Assert.Equal([1L, 2L], read.Select(e => e.Version));
+        Assert.Equal([new Deposited(10), new Deposited(20)], read.Select(e => e.Data));
+        Assert.Equal(written.Select(e => e.Seq), read.Select(e => e.Seq));
+        Assert.All(read, e => Assert.Equal(metadata, e.Metadata));
+        Assert.All(read, e => Assert.Equal(_clock.GetUtcNow(), e.RecordedAt));
+        Assert.Equal(2, await store.StreamVersionAsync(stream));
+    }
+
+    [Fact]
+    public async Task Two_appends_at_the_same_expected_version_one_wins_and_the_other_writes_nothing()
+    {
+        var store = Store();
+        var stream = NewStream();
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.NoStream, 1));
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Attempt(() =>
+            store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.Exactly(1), 100 + i, 200 + i)))));
+
+        Assert.Equal(1, attempts.Count(a => a is null));
+        Assert.All(attempts.Where(a => a is not null), a => Assert.IsType<WrongExpectedVersionException>(a));
+        var events = await store.ReadStreamAsync(stream);
+        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Version));
+    }
+
+    [Fact]
+    public async Task A_new_stream_cannot_be_created_twice()
+    {
+        var store = Store();
+        var stream = NewStream();
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.NoStream, 1));
+
+        await Assert.ThrowsAsync<WrongExpectedVersionException>(() =>
+            store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.NoStream, 2)));
+        await Assert.ThrowsAsync<WrongExpectedVersionException>(() =>
+            store.AppendAsync(TestStore.Chain, TestStore.Deposit(NewStream(), ExpectedVersion.Exactly(3), 2)));
+        Assert.Single(await store.ReadStreamAsync(stream));
+    }
+
+    [Fact]
+    public async Task Any_version_appends_whatever_the_stream_holds()
+    {
+        var store = Store();
+        var stream = NewStream();
+
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.Any, 1));
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.Any, 2, 3));
+
+        Assert.Equal([1L, 2L, 3L], (await store.ReadStreamAsync(stream)).Select(e => e.Version));
+    }
+
+    [Fact]
+    public async Task A_multi_stream_append_is_atomic()
+    {
+        var store = Store();
+        var (a, b) = (NewStream(), NewStream());
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(b, ExpectedVersion.NoStream, 1));
+
+        await Assert.ThrowsAsync<WrongExpectedVersionException>(() => store.AppendAsync(TestStore.Chain,
+            [TestStore.Deposit(a, ExpectedVersion.NoStream, 5), TestStore.Deposit(b, ExpectedVersion.Exactly(7), 6)]));
+        Assert.Empty(await store.ReadStreamAsync(a));
+        Assert.Equal(0, await store.StreamVersionAsync(a));
+        Assert.Single(await store.ReadStreamAsync(b));
+
+        await store.AppendAsync(TestStore.Chain,
+            [TestStore.Deposit(a, ExpectedVersion.NoStream, 5), TestStore.Deposit(b, ExpectedVersion.Exactly(1), 6)]);
+        var (eventsA, eventsB) = (await store.ReadStreamAsync(a), await store.ReadStreamAsync(b));
+        Assert.Single(eventsA);
+        Assert.Equal(2, eventsB.Count);
+        Assert.Equal(eventsA[0].TxId, eventsB[1].TxId);
+    }
+
+    [Fact]
+    public async Task A_stream_reads_from_a_version_up_to_a_version_or_up_to_an_instant()
+    {
+        var store = Store();
+        var stream = NewStream();
+        var start = _clock.GetUtcNow();
+        for (var i = 1; i <= 5; i++)
+        {
+            await store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.Any, i));
+            _clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        Assert.Equal([3L, 4L, 5L], (await store.ReadStreamAsync(stream, fromVersion: 3)).Select(e => e.Version));
+        Assert.Equal([2L, 3L], (await store.ReadStreamAsync(stream, 2, toVersion: 3)).Select(e => e.Version));
+        Assert.Equal([1L, 2L],
+            (await store.ReadStreamAsync(stream, recordedUntil: start.AddHours(1.5))).Select(e => e.Version));
+    }
+
+    [Fact]
+    public async Task Bad_appends_are_refused_before_anything_is_sent()
+    {
+        var store = Store();
+        var stream = NewStream();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(TestStore.Chain,
+            new StreamAppend(stream, "account", ExpectedVersion.Any, Array.Empty<object>())));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.AppendAsync(TestStore.Chain,
+            new StreamAppend(stream, "account", ExpectedVersion.Any, new object[] { "not an event" })));
+        Assert.Equal(0, await store.StreamVersionAsync(stream));
+    }
+
+    [Fact]
+    public async Task The_global_log_reads_forward_in_pages()
+    {
+        var store = Store();
+        var stream = NewStream();
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.NoStream, 1, 2, 3, 4, 5, 6, 7));
+
+        var pages = new List<IReadOnlyList<StoredEvent>>();
+        await foreach (var page in store.ReadLogAsync(LogPosition.Start, pageSize: 3)) pages.Add(page);
+
+        var mine = pages.SelectMany(p => p).Where(e => e.StreamId == stream).Select(e => e.Version).ToList();
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L, 7L], mine);
+        Assert.All(pages, p => Assert.InRange(p.Count, 1, 3));
+        var positions = pages.SelectMany(p => p).Select(e => e.Position).ToList();
+        Assert.Equal(positions.Order(), positions);
+    }
+
+    static async Task<Exception?> Attempt(Func<Task> action)
+    {
+        try { await action(); return null; }
+        catch (Exception e) { return e; }
+    }
+}
