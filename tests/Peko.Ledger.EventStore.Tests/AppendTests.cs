@@ -133,7 +133,7 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
         await store.AppendAsync(TestStore.Chain, TestStore.Deposit(stream, ExpectedVersion.NoStream, 1, 2, 3, 4, 5, 6, 7));
 
         var pages = new List<IReadOnlyList<StoredEvent>>();
-        await foreach (var page in store.ReadLogAsync(LogPosition.Start, pageSize: 3)) pages.Add(page);
+        await foreach (var page in store.ReadLogAsync(LogPosition.Start, pageSize: 3, committedOnly: false)) pages.Add(page);
 
         var mine = pages.SelectMany(p => p).Where(e => e.StreamId == stream).Select(e => e.Version).ToList();
         Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L, 7L], mine);

@@ -82,13 +82,33 @@ public static class TestPostgres
         var configured = Environment.GetEnvironmentVariable("PEKO_TEST_POSTGRES");
         if (!string.IsNullOrWhiteSpace(configured)) return configured;
 
-        var folder = Path.Combine(Path.GetTempPath(), $"peko-ledger-test-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
+        await RemoveAbandonedClustersAsync();
+        var folder = Path.Combine(Path.GetTempPath(), $"{ClusterPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
         _server = await LocalPostgresServer.StartAsync(new LocalPostgresOptions
         {
             DataDirectory = folder, Durable = false, DeleteOnStop = true, MaxConnections = 400,
         });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => _server.Stop();
         return _server.ConnectionString();
+    }
+
+    const string ClusterPrefix = "peko-ledger-test-";
+
+    /// <summary>A test run that was killed leaves its cluster behind; the next run clears it away.</summary>
+    static async Task RemoveAbandonedClustersAsync()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), ClusterPrefix + "*"))
+        {
+            var pidPart = Path.GetFileName(dir)[ClusterPrefix.Length..].Split('-')[0];
+            if (int.TryParse(pidPart, out var pid) && pid != Environment.ProcessId && !IsAlive(pid))
+                await LocalPostgresServer.RemoveAbandonedAsync(dir);
+        }
+    }
+
+    static bool IsAlive(int pid)
+    {
+        try { return !System.Diagnostics.Process.GetProcessById(pid).HasExited; }
+        catch (ArgumentException) { return false; }
     }
 
     static void DropQuietly(string admin, string database)

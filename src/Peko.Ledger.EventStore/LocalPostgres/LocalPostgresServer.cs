@@ -80,6 +80,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
                 await Run(Tool(binaries, "pg_ctl"), ["-D", dir, "-l", Path.Combine(dir, "server.log"), "-w", "-t", "60",
                     "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)}", "start"], ct, asRoot);
                 log($"PostgreSQL started on 127.0.0.1:{port} (data: {dir})");
+                StartWatchdog(binaries, options, asRoot);
                 return new LocalPostgresServer(options, binaries, port, ownsProcess: true);
             }
             catch (InvalidOperationException) when (attempt < 3)
@@ -95,7 +96,9 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         if (_ownsProcess)
         {
             NpgsqlConnection.ClearAllPools();
-            await Run(Tool(_binaries, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"], default,
+            // A durable cluster shuts down cleanly; a throwaway one is about to be deleted, so it may just stop.
+            var mode = _options.Durable ? "fast" : "immediate";
+            await Run(Tool(_binaries, "pg_ctl"), ["-D", DataDirectory, "-m", mode, "-w", "stop"], default,
                 Environment.IsPrivilegedProcess, throwOnError: false);
         }
         if (_options.DeleteOnStop && _ownsProcess)
@@ -103,8 +106,40 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             catch (IOException) { }
     }
 
+    /// <summary>Stops a cluster that a crashed process left running (if any) and deletes its folder.</summary>
+    public static async Task RemoveAbandonedAsync(string dataDirectory)
+    {
+        if (PostgresBinaries.Find() is { } binaries && File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
+            await Run(Tool(binaries, "pg_ctl"), ["-D", dataDirectory, "-m", "immediate", "-w", "stop"], default,
+                Environment.IsPrivilegedProcess, throwOnError: false);
+        try { Directory.Delete(dataDirectory, recursive: true); }
+        catch (IOException) { }
+    }
+
     /// <summary>Stops synchronously; for process-exit hooks where nothing can be awaited.</summary>
     public void Stop() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// A detached shell that waits for this process to end, however it ends (a kill -9 included), then stops the
+    /// cluster and, for a throwaway one, deletes it. A graceful dispose gets there first; the watchdog then finds
+    /// nothing left to do.
+    /// </summary>
+    static void StartWatchdog(string binaries, LocalPostgresOptions options, bool asRoot)
+    {
+        const string script = """
+            exec </dev/null >/dev/null 2>&1
+            while kill -0 "$1" 2>/dev/null; do sleep 1; done
+            if [ "$5" = 1 ]; then runuser -u postgres -- "$2" -D "$3" -m "$4" -w stop; else "$2" -D "$3" -m "$4" -w stop; fi
+            if [ "$6" = 1 ]; then rm -rf "$3"; fi
+            """;
+        var start = new ProcessStartInfo("setsid", ["sh", "-c", script, "peko-ledger-pg-watchdog",
+            Environment.ProcessId.ToString(CultureInfo.InvariantCulture), Tool(binaries, "pg_ctl"), options.DataDirectory,
+            options.Durable ? "fast" : "immediate", asRoot ? "1" : "0", options.DeleteOnStop ? "1" : "0"])
+        {
+            UseShellExecute = false,
+        };
+        using var _ = Process.Start(start);
+    }
 
     static async Task AppendSettingsAsync(string dir, LocalPostgresOptions options, bool asRoot, CancellationToken ct)
     {
