@@ -1,0 +1,22 @@
+using Npgsql;
+using Peko.Ledger.EventStore;
+
+namespace Peko.Ledger.Api.Hosting;
+
+public static class LedgerStoreSetup
+{
+    /// <summary>
+    /// Starts the database (a local one when none is configured) and brings its schema up to date, then registers it,
+    /// the event store over it and the projection daemon. Done before the host is built, so everything that needs
+    /// the database finds it ready; the container stops it last, when the host is disposed.
+    /// </summary>
+    public static async Task<WebApplicationBuilder> AddLedgerStoreAsync(this WebApplicationBuilder builder)
+    {
+        var database = new LedgerDatabase(builder.Configuration, builder.Environment, builder.StartupLogger<LedgerDatabase>());
+        await database.StartAsync(CancellationToken.None);
+        builder.Services.AddSingleton(_ => database); // created by a factory, so the container disposes it
+        builder.Services.AddSingleton<NpgsqlDataSource>(_ => database.DataSource);
+        builder.Services.AddLedgerEventStore();
+        return builder;
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Peko.Ledger.EventStore;
+
+namespace Peko.Ledger.Api.Hosting;
+
+/// <summary>
+/// Every error is an RFC 9457 problem+json. This is the one place where exceptions become problems; an unexpected
+/// exception is logged with its stack trace and answered with a 500 that reveals nothing of it.
+/// </summary>
+public static class Problems
+{
+    public const string TypePrefix = "urn:peko-ledger:problem:";
+
+    public static string Type(string code) => TypePrefix + code;
+
+    public static WebApplicationBuilder AddLedgerProblems(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+            context.ProblemDetails.Extensions.Remove("exception"); // never a stack trace to a client
+        });
+        builder.Services.AddExceptionHandler<ExceptionToProblem>();
+        return builder;
+    }
+
+    public static IApplicationBuilder UseLedgerProblems(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    sealed class ExceptionToProblem(IProblemDetailsService problems, ILogger<ExceptionToProblem> log) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+        {
+            var problem = exception switch
+            {
+                BadHttpRequestException bad => new ProblemDetails
+                {
+                    Status = bad.StatusCode, Type = Type("bad-request"), Title = "The request could not be read.",
+                    Detail = bad.Message,
+                },
+                WrongExpectedVersionException => new ProblemDetails
+                {
+                    Status = StatusCodes.Status409Conflict, Type = Type("version-conflict"),
+                    Title = "Someone else changed this at the same moment; retry the request.",
+                },
+                _ => null,
+            };
+            if (problem is null)
+            {
+                log.LogError(exception, "Unhandled exception on {Method} {Path}", http.Request.Method, http.Request.Path);
+                problem = new ProblemDetails
+                {
+                    Status = StatusCodes.Status500InternalServerError, Type = Type("internal-error"),
+                    Title = "Something went wrong on our side. Nothing was written; the request can be retried.",
+                };
+            }
+            http.Response.StatusCode = problem.Status!.Value;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+                { HttpContext = http, ProblemDetails = problem, Exception = exception });
+        }
+    }
+}
