@@ -1,0 +1,85 @@
+using Npgsql;
+using Peko.Ledger.EventStore;
+using Peko.Ledger.EventStore.LocalPostgres;
+
+namespace Peko.Ledger.Benchmarks;
+
+/// <summary>
+/// The PostgreSQL the benchmarks measure: the server named by <c>PEKO_BENCH_POSTGRES</c> (a connection string with
+/// rights to create databases), or a durable throwaway cluster of our own (fsync on, like production), removed after.
+/// Each benchmark phase gets a fresh database with the ledger schema, dropped at the end.
+/// </summary>
+public sealed class BenchServer : IAsyncDisposable
+{
+    readonly LocalPostgresServer? _local;
+    readonly List<string> _databases = [];
+
+    BenchServer(string adminConnectionString, LocalPostgresServer? local)
+    {
+        AdminConnectionString = adminConnectionString;
+        _local = local;
+    }
+
+    public string AdminConnectionString { get; }
+    public string Origin => _local is null ? "PEKO_BENCH_POSTGRES" : $"local durable cluster in {_local.DataDirectory}";
+
+    public static async Task<BenchServer> StartAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable("PEKO_BENCH_POSTGRES");
+        if (!string.IsNullOrWhiteSpace(configured)) return new BenchServer(configured, null);
+
+        var folder = Path.Combine(Path.GetTempPath(), $"peko-ledger-bench-{Environment.ProcessId}");
+        var local = await LocalPostgresServer.StartAsync(
+            new LocalPostgresOptions { DataDirectory = folder, Durable = true, DeleteOnStop = true },
+            message => Console.WriteLine($"  {message}"));
+        return new BenchServer(local.ConnectionString(), local);
+    }
+
+    /// <summary>Creates an empty database, migrates it to the current ledger schema; returns its connection string.</summary>
+    public async Task<string> CreateLedgerDatabaseAsync(string purpose)
+    {
+        var name = $"peko_bench_{purpose}_{Environment.ProcessId}";
+        await ExecuteAsync(AdminConnectionString, $"drop database if exists {name} with (force)");
+        await ExecuteAsync(AdminConnectionString, $"create database {name}");
+        _databases.Add(name);
+        var connectionString = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new SchemaMigrator(dataSource).MigrateAsync();
+        return connectionString;
+    }
+
+    /// <summary>The facts a figure is meaningless without: server version and the durability settings.</summary>
+    public async Task<string> DescribeAsync()
+    {
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            select current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit'),
+                   current_setting('wal_level'), current_setting('shared_buffers')
+            """, connection);
+        await using var r = await command.ExecuteReaderAsync();
+        await r.ReadAsync();
+        return $"PostgreSQL {r.GetString(0)} (fsync={r.GetString(1)}, synchronous_commit={r.GetString(2)}, " +
+               $"wal_level={r.GetString(3)}, shared_buffers={r.GetString(4)})";
+    }
+
+    public static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (_local is not null)
+        {
+            await _local.DisposeAsync(); // the whole cluster goes, databases included
+            return;
+        }
+        foreach (var name in _databases)
+            await ExecuteAsync(AdminConnectionString, $"drop database if exists {name} with (force)");
+    }
+}

@@ -1,0 +1,24 @@
+using Peko.Ledger.Benchmarks;
+
+// One subcommand per benchmark, each in its own file:
+//   dotnet run -c Release --project benchmarks/Peko.Ledger.Benchmarks -- <benchmark> [--option value ...]
+// Exit code: 0 when every target is met, 1 when one is missed, 2 for a usage error.
+var benchmarks = new Dictionary<string, Func<BenchArgs, Task<bool>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["eventstore"] = EventStoreBenchmark.RunAsync,
+};
+
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: Peko.Ledger.Benchmarks <{string.Join('|', benchmarks.Keys)}> [--option value ...]");
+    return 2;
+}
+try
+{
+    return await run(BenchArgs.Parse(args[1..])) ? 0 : 1;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
