@@ -1,0 +1,43 @@
+namespace Peko.Ledger.Domain.Membership;
+
+/// <summary>A guest's membership folded from its events: the current tier and the spend counted toward tiers.</summary>
+public sealed class MembershipState
+{
+    readonly Dictionary<(string, string), Spend> _orders = [];
+
+    /// <summary>The current tier's name; null until the first tier change (the programme's base tier).</summary>
+    public string? Tier { get; private set; }
+
+    public IReadOnlyCollection<Spend> Orders => _orders.Values;
+
+    public static MembershipState From(IEnumerable<object> events)
+    {
+        var state = new MembershipState();
+        foreach (var e in events) state.Apply(e);
+        return state;
+    }
+
+    /// <summary>Net spend of orders the POS dated within the <paramref name="months"/> up to <paramref name="asOf"/>.</summary>
+    public decimal WindowSpend(DateTimeOffset asOf, int months) =>
+        _orders.Values.Where(s => s.OccurredAt > asOf.AddMonths(-months) && s.OccurredAt <= asOf).Sum(s => s.Amount);
+
+    public decimal LifetimeSpend => _orders.Values.Sum(s => s.Amount);
+
+    public void Apply(object e)
+    {
+        switch (e)
+        {
+            case SpendRecorded x:
+                _orders[(x.RestaurantId, x.OrderId)] = new Spend(x.RestaurantId, x.OrderId, x.OccurredAt, x.Amount);
+                break;
+            case SpendReversed x when _orders.TryGetValue((x.RestaurantId, x.OrderId), out var spend):
+                _orders[(x.RestaurantId, x.OrderId)] = spend with { Amount = spend.Amount - x.Amount };
+                break;
+            case TierChanged x:
+                Tier = x.To;
+                break;
+        }
+    }
+
+    public sealed record Spend(string RestaurantId, string OrderId, DateTimeOffset OccurredAt, decimal Amount);
+}
