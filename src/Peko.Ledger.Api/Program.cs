@@ -1,18 +1,28 @@
+using Peko.Ledger.Api.Features.Chains;
+using Peko.Ledger.Api.Features.Counter;
+using Peko.Ledger.Api.Features.Demo;
+using Peko.Ledger.Api.Features.Guests;
 using Peko.Ledger.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerLogging();
 builder.AddLedgerProblems();
-await builder.AddLedgerStoreAsync();
+var database = await builder.AddLedgerStoreAsync();
+builder.AddLedgerAuth(database);
 builder.AddLedgerHealth();
+builder.AddDemoChain(database);
 builder.Services.AddOpenApi();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
 var app = builder.Build();
 app.UseLedgerProblems();
 app.UseRequestLogging();
+app.UseLedgerAuth();
 app.MapOpenApi();
 app.MapLedgerHealth();
+app.MapChains();
+app.MapCounter();
+app.MapGuests();
 
 await app.RunAsync();
 

@@ -124,6 +124,30 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         return await EventRows.ReadAllAsync(command, types, ct);
     }
 
+    /// <summary>
+    /// Takes the append locks of these streams (sorted) in the caller's transaction, so it can read them, decide, and
+    /// append with no other writer in between. Like an append, it must come before the transaction's first write.
+    /// </summary>
+    public async Task LockStreamsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<string> streamIds,
+        CancellationToken ct = default)
+    {
+        await using var batch = new NpgsqlBatch(connection, tx);
+        foreach (var id in streamIds.Distinct().Order(StringComparer.Ordinal)) batch.BatchCommands.Add(AppendStatements.Lock(id));
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Reads several whole streams in one query, inside the caller's transaction; missing streams come back empty.</summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>>> ReadStreamsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction? tx, IReadOnlyCollection<string> streamIds, CancellationToken ct = default)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select {EventRows.Columns} from ledger.events where stream_id = any($1) order by stream_id, version", connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streamIds.ToArray() });
+        var events = await EventRows.ReadAllAsync(command, types, ct);
+        return streamIds.ToDictionary(id => id,
+            id => (IReadOnlyList<StoredEvent>)events.Where(e => e.StreamId == id).ToList(), StringComparer.Ordinal);
+    }
+
     /// <summary>The stream's current version, or 0 when it does not exist.</summary>
     public async Task<long> StreamVersionAsync(string streamId, CancellationToken ct = default)
     {

@@ -19,8 +19,8 @@ public sealed class LedgerDatabase(IConfiguration configuration, IHostEnvironmen
     public NpgsqlDataSource DataSource =>
         _dataSource ?? throw new InvalidOperationException("The ledger database has not been started yet.");
 
-    /// <summary>True when the service runs its own local cluster (the dev run).</summary>
-    public bool IsLocal => _localServer is not null;
+    /// <summary>The dev run's data folder (<c>.data</c>) when the service runs its own local cluster; else null.</summary>
+    public string? LocalDataFolder { get; private set; }
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -47,6 +47,7 @@ public sealed class LedgerDatabase(IConfiguration configuration, IHostEnvironmen
             ? configured
             : Path.Combine(RepositoryRoot(environment.ContentRootPath), ".data", "postgres");
         log.LogInformation("No ConnectionStrings:Ledger configured: running a local PostgreSQL in {Folder}", folder);
+        LocalDataFolder = Path.GetDirectoryName(Path.GetFullPath(folder));
         _localServer = await LocalPostgresServer.StartAsync(new LocalPostgresOptions { DataDirectory = folder, Durable = true },
             message => log.LogInformation("{LocalPostgres}", message), ct);
 

@@ -1,5 +1,9 @@
 using Npgsql;
+using Peko.Ledger.Api.Features.Chains;
+using Peko.Ledger.Api.Features.Counter;
+using Peko.Ledger.Api.Features.Guests;
 using Peko.Ledger.EventStore;
+using Peko.Ledger.EventStore.ReadModels;
 
 namespace Peko.Ledger.Api.Hosting;
 
@@ -10,13 +14,21 @@ public static class LedgerStoreSetup
     /// the event store over it and the projection daemon. Done before the host is built, so everything that needs
     /// the database finds it ready; the container stops it last, when the host is disposed.
     /// </summary>
-    public static async Task<WebApplicationBuilder> AddLedgerStoreAsync(this WebApplicationBuilder builder)
+    public static async Task<LedgerDatabase> AddLedgerStoreAsync(this WebApplicationBuilder builder)
     {
         var database = new LedgerDatabase(builder.Configuration, builder.Environment, builder.StartupLogger<LedgerDatabase>());
         await database.StartAsync(CancellationToken.None);
         builder.Services.AddSingleton(_ => database); // created by a factory, so the container disposes it
         builder.Services.AddSingleton<NpgsqlDataSource>(_ => database.DataSource);
-        builder.Services.AddLedgerEventStore();
-        return builder;
+        builder.Services.AddLedgerEventStore(types => types.RegisterLedgerEvents(), options => options
+            .Inline(new ChainReadModel(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)))
+            .Inline(new GuestReadModel())
+            .Inline(new PointsReadModel())
+            .Inline(new MembershipReadModel()));
+        builder.Services.AddSingleton<ChainDirectory>();
+        builder.Services.AddSingleton<ChainAdministration>();
+        builder.Services.AddSingleton<CounterService>();
+        builder.Services.AddSingleton<GuestQueries>();
+        return database;
     }
 }

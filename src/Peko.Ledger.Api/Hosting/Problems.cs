@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Peko.Ledger.Api.Features.Auth;
+using Peko.Ledger.Domain;
 using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Hosting;
@@ -23,6 +25,8 @@ public static class Problems
             context.ProblemDetails.Extensions.Remove("exception"); // never a stack trace to a client
         });
         builder.Services.AddExceptionHandler<ExceptionToProblem>();
+        // Malformed JSON and unreadable parameters throw, so they reach the handler below as a 400 with a reason.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return builder;
     }
 
@@ -33,12 +37,39 @@ public static class Problems
         return app;
     }
 
+    /// <summary>Most broken rules are 422; a few say "that exists already" (409) or "there is no such thing" (404).</summary>
+    static int StatusFor(string code) => code switch
+    {
+        "chain-exists" or "restaurant-exists" or "idempotency-key-reused" => StatusCodes.Status409Conflict,
+        _ when code.EndsWith("-not-found", StringComparison.Ordinal) => StatusCodes.Status404NotFound,
+        _ => StatusCodes.Status422UnprocessableEntity,
+    };
+
     sealed class ExceptionToProblem(IProblemDetailsService problems, ILogger<ExceptionToProblem> log) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
         {
             var problem = exception switch
             {
+                InvalidInput invalid => new ValidationProblemDetails(
+                    new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] })
+                {
+                    Status = StatusCodes.Status400BadRequest, Type = Type("invalid-request"),
+                    Title = "One or more fields are invalid. Nothing was written.",
+                },
+                LedgerRuleViolation rule => new ProblemDetails
+                {
+                    Status = StatusFor(rule.Code), Type = Type(rule.Code), Title = rule.Message,
+                    Detail = "Nothing was written.",
+                },
+                NotFoundException missing => new ProblemDetails
+                {
+                    Status = StatusCodes.Status404NotFound, Type = Type(missing.Code), Title = missing.Message,
+                },
+                ForbiddenException forbidden => new ProblemDetails
+                {
+                    Status = StatusCodes.Status403Forbidden, Type = Type("forbidden"), Title = forbidden.Message,
+                },
                 BadHttpRequestException bad => new ProblemDetails
                 {
                     Status = bad.StatusCode, Type = Type("bad-request"), Title = "The request could not be read.",

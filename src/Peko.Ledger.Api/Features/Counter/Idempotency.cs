@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Peko.Ledger.Domain;
+
+namespace Peko.Ledger.Api.Features.Counter;
+
+/// <summary>The outcome of an idempotent command: the response, and whether it is a replay of the first one.</summary>
+public sealed record Idempotent<T>(T Response, bool Replayed);
+
+/// <summary>
+/// Retries are safe: the first response to a key is stored in the command's transaction, and a repeat with the same
+/// request gets it back; the same key with a different request is refused. The key is locked before it is looked up,
+/// so concurrent duplicates queue and the second finds the first's record.
+/// </summary>
+public static class Idempotency
+{
+    public static byte[] Hash(object request, JsonSerializerOptions json) =>
+        SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, request.GetType(), json)));
+
+    public static async Task<Idempotent<T>?> FindAsync<T>(UnitOfWork work, string chainId, string key, byte[] requestHash,
+        JsonSerializerOptions json, CancellationToken ct)
+    {
+        await using var find = work.Command(
+            "select request_hash, response::text from ledger.idempotency_records where chain_id = $1 and key = $2", chainId, key);
+        await using var reader = await find.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        if (!((byte[])reader[0]).AsSpan().SequenceEqual(requestHash))
+            throw new LedgerRuleViolation("idempotency-key-reused",
+                "This order (or idempotency key) was already used with a different request.");
+        return new Idempotent<T>(JsonSerializer.Deserialize<T>(reader.GetString(1), json)!, Replayed: true);
+    }
+
+    public static async Task SaveAsync<T>(UnitOfWork work, string chainId, string key, byte[] requestHash, T response,
+        JsonSerializerOptions json, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var save = work.Command("""
+            insert into ledger.idempotency_records (chain_id, key, request_hash, status, response, created_at)
+            values ($1, $2, $3, 201, $4::jsonb, $5)
+            """, chainId, key, requestHash, JsonSerializer.Serialize(response, json), now);
+        await save.ExecuteNonQueryAsync(ct);
+    }
+}

@@ -1,0 +1,50 @@
+using Npgsql;
+
+namespace Peko.Ledger.Api.Features.Counter;
+
+/// <summary>
+/// One transaction of a counter command. Locks come first and in one order (idempotency key, then identifiers, then
+/// the guest's streams, each sorted), so commands that touch the same things queue instead of racing, and never
+/// deadlock. Advisory locks take no transaction id, which the event store's append relies on.
+/// </summary>
+public sealed class UnitOfWork : IAsyncDisposable
+{
+    UnitOfWork(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        Connection = connection;
+        Transaction = transaction;
+    }
+
+    public NpgsqlConnection Connection { get; }
+    public NpgsqlTransaction Transaction { get; }
+
+    public static async Task<UnitOfWork> BeginAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        var connection = await dataSource.OpenConnectionAsync(ct);
+        return new UnitOfWork(connection, await connection.BeginTransactionAsync(ct));
+    }
+
+    /// <summary>Waits for, then holds until commit or rollback, a lock per key (keys are namespaced by the caller).</summary>
+    public async Task LockAsync(IEnumerable<string> keys, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (var key in keys.Distinct().Order(StringComparer.Ordinal))
+            batch.BatchCommands.Add(new("select pg_advisory_xact_lock(hashtextextended($1, 1))") { Parameters = { new() { Value = key } } });
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    public NpgsqlCommand Command(string sql, params object?[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, Connection, Transaction);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
+        return command;
+    }
+
+    public Task CommitAsync(CancellationToken ct) => Transaction.CommitAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync();
+        await Connection.DisposeAsync();
+    }
+}

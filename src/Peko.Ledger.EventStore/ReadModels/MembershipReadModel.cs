@@ -1,0 +1,47 @@
+using Peko.Ledger.Domain.Membership;
+using Peko.Ledger.EventStore.Projections;
+
+namespace Peko.Ledger.EventStore.ReadModels;
+
+/// <summary>Spend per order (net of voids) and each membership's tier and running window spend.</summary>
+public sealed class MembershipReadModel : IProjection
+{
+    public string Name => "memberships";
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged)];
+
+    public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
+    {
+        foreach (var e in events)
+            switch (e.Data)
+            {
+                case SpendRecorded s:
+                    context.Queue("""
+                        insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
+                        values ($1, $2, $3, $4, $5, $6)
+                        """, s.GuestId, s.RestaurantId, s.OrderId, e.ChainId, s.OccurredAt.ToUniversalTime(), s.Amount);
+                    context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1",
+                        s.GuestId, s.Amount);
+                    break;
+                case SpendReversed s:
+                    context.Queue("""
+                        update ledger.guest_spend set amount = amount - $4
+                        where guest_id = $1 and restaurant_id = $2 and order_id = $3
+                        """, s.GuestId, s.RestaurantId, s.OrderId, s.Amount);
+                    context.Queue("update ledger.memberships set window_spend = window_spend - $2 where guest_id = $1",
+                        s.GuestId, s.Amount);
+                    break;
+                case TierChanged t:
+                    context.Queue("update ledger.memberships set tier = $2, window_spend = $3 where guest_id = $1",
+                        t.GuestId, t.To, t.WindowSpend);
+                    break;
+            }
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ResetAsync(ProjectionContext context, CancellationToken ct)
+    {
+        context.Queue("delete from ledger.guest_spend");
+        context.Queue("update ledger.memberships set tier = null, window_spend = 0");
+        return ValueTask.CompletedTask;
+    }
+}
