@@ -14,18 +14,22 @@ sealed class AppendThroughput(LedgerStore store, int writers, int streamsPerWrit
     public async Task<Measured> RunAsync(TimeSpan duration)
     {
         foreach (var w in _writers) w.Latencies.Clear();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var counts = await Task.WhenAll(_writers.Select(w => Task.Run(() => w.RunAsync(store, clock, duration))));
         var elapsed = clock.Elapsed;
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var latencies = _writers.SelectMany(w => w.Latencies).Order().ToArray();
-        return new Measured(counts.Sum(), elapsed, Percentile(latencies, 0.50), Percentile(latencies, 0.99));
+        return new Measured(counts.Sum(), elapsed, Percentile(latencies, 0.50), Percentile(latencies, 0.99),
+            cpu.TotalMicroseconds / Math.Max(1, counts.Sum()));
     }
 
     static double Percentile(long[] sortedTicks, double p) => sortedTicks.Length == 0
         ? 0
         : sortedTicks[(int)Math.Min(sortedTicks.Length - 1, sortedTicks.Length * p)] * 1000.0 / Stopwatch.Frequency;
 
-    public sealed record Measured(long Appends, TimeSpan Elapsed, double P50Ms, double P99Ms)
+    /// <summary>What one run did; <paramref name="ClientCpuUs"/> is this process's CPU time per append.</summary>
+    public sealed record Measured(long Appends, TimeSpan Elapsed, double P50Ms, double P99Ms, double ClientCpuUs)
     {
         public double PerSecond => Appends / Elapsed.TotalSeconds;
     }

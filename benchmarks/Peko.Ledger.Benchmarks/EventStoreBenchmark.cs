@@ -18,92 +18,90 @@ static class EventStoreBenchmark
 
     public static async Task<bool> RunAsync(BenchArgs args)
     {
-        var writers = args.Int("writers", 8);
-        var seconds = args.Int("seconds", 15);
-        var warmup = args.Int("warmup", 3);
-        var events = args.Int("events", 1_000_000);
-        var streams = args.Int("streams", 100_000);
-        var batchSize = args.Int("batch", 5_000);
-        var pageSize = args.Int("page", 10_000);
-        // Extra Npgsql settings for the ledger's data sources only, e.g. "Max Auto Prepare=20" (never for pgbench).
-        var npgsql = args.Text("npgsql", "");
-        var types = BenchEvents.Types();
+        var only = args.Text("only", "all"); // all | append | rebuild
         var summary = new Summary("Peko Ledger event store benchmark");
-
         Console.WriteLine("Starting PostgreSQL");
         await using var server = await BenchServer.StartAsync();
         summary.Fact($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, " +
                      $".NET {Environment.Version}, Npgsql {typeof(NpgsqlConnection).Assembly.GetName().Version}");
         summary.Fact($"Server: {await server.DescribeAsync()}; {server.Origin}");
-        if (npgsql.Length > 0) summary.Fact($"Ledger connection string extras: {npgsql}");
+        if (args.Text("npgsql", "") is { Length: > 0 } extras) summary.Fact($"Ledger connection string extras: {extras}");
 
-        var appendDb = await server.CreateLedgerDatabaseAsync("append");
-        await using (var dataSource = NpgsqlDataSource.Create(With(appendDb, npgsql)))
+        if (only is "all" or "append") await AppendAsync(server, args, summary);
+        if (only is "all" or "rebuild") await RebuildAsync(server, args, summary);
+        summary.Print();
+        return summary.AllPassed;
+    }
+
+    static async Task AppendAsync(BenchServer server, BenchArgs args, Summary summary)
+    {
+        var (writers, seconds, warmup) = (args.Int("writers", 8), args.Int("seconds", 15), args.Int("warmup", 3));
+        var types = BenchEvents.Types();
+        var db = await server.CreateLedgerDatabaseAsync("append");
+        await using (var dataSource = NpgsqlDataSource.Create(LedgerConnectionString(db, args)))
         {
             var store = new LedgerStore(dataSource, types, new LedgerStoreOptions(), TimeProvider.System);
             var appends = new AppendThroughput(store, writers, args.Int("streams-per-writer", 1_000));
             Console.WriteLine($"Appending: {writers} writers, one event per transaction, {warmup} s warm-up + {seconds} s");
             await appends.RunAsync(TimeSpan.FromSeconds(warmup));
-            await BenchServer.ExecuteAsync(appendDb, "checkpoint");
+            await BenchServer.ExecuteAsync(db, "checkpoint");
             var m = await appends.RunAsync(TimeSpan.FromSeconds(seconds));
             Console.WriteLine($"  {m.Appends:N0} appends in {m.Elapsed.TotalSeconds:0.0} s = {m.PerSecond:N0}/s " +
-                              $"(latency p50 {m.P50Ms:0.00} ms, p99 {m.P99Ms:0.00} ms)");
+                              $"(latency p50 {m.P50Ms:0.00} ms, p99 {m.P99Ms:0.00} ms; client CPU {m.ClientCpuUs:0} µs/append)");
             summary.Add($"Append, {writers} writers, 1 event/tx", m.PerSecond, "appends/s");
 
             Console.WriteLine($"pgbench: one-row insert per transaction, {writers} clients, {warmup} s warm-up + {seconds} s");
             var payload = types.Serialize(BenchEvents.Earned("guest-0-0000", 0));
-            var pgbench = await PgBench.OneRowInsertAsync(appendDb, payload, writers, seconds, warmup);
-            if (pgbench is null)
+            if (await PgBench.OneRowInsertAsync(db, payload, writers, seconds, warmup) is not { } pgbench)
             {
                 summary.Missing("Append / pgbench ratio", "no pgbench");
+                return;
             }
-            else
-            {
-                Console.WriteLine($"  {pgbench.Tps:N0} tps (latency average {pgbench.LatencyMs:0.00} ms); {pgbench.Command}");
-                summary.Add($"pgbench one-row insert, {writers} clients", pgbench.Tps, "tps");
-                summary.Add("Append / pgbench ratio", m.PerSecond / pgbench.Tps, "", AppendToPgBenchTarget, "0.00");
-            }
+            Console.WriteLine($"  {pgbench.Tps:N0} tps (latency average {pgbench.LatencyMs:0.00} ms); {pgbench.Command}");
+            summary.Add($"pgbench one-row insert, {writers} clients", pgbench.Tps, "tps");
+            summary.Add("Append / pgbench ratio", m.PerSecond / pgbench.Tps, "", AppendToPgBenchTarget, "0.00");
         }
-
-        var rebuildDb = await server.CreateLedgerDatabaseAsync("rebuild");
-        await StreamBalanceProjection.CreateTableAsync(rebuildDb);
-        await using (var dataSource = NpgsqlDataSource.Create(With(rebuildDb, npgsql)))
-        {
-            var projection = new StreamBalanceProjection();
-            await using var runner = new ProjectionRunner(projection, dataSource, types,
-                new ProjectionRunnerOptions { BatchSize = batchSize }, NullLogger.Instance, TimeProvider.System);
-            // The projection has run before (as in production): a rebuild of one that never ran fails (docs/benchmarks.md).
-            await runner.CatchUpAsync();
-
-            Console.WriteLine($"Bulk-loading {events:N0} events over {streams:N0} streams (binary COPY)");
-            var loaded = await BulkLoad.LoadAsync(dataSource, types, events, streams);
-            Console.WriteLine($"  loaded, vacuumed and checkpointed in {loaded.TotalSeconds:0.0} s");
-
-            Console.WriteLine($"Rebuilding {projection.Name} (batch size {batchSize:N0})");
-            var clock = Stopwatch.StartNew();
-            var replayed = await runner.RebuildAsync();
-            var rebuild = clock.Elapsed;
-            var (rows, earns) = await StreamBalanceProjection.TotalsAsync(dataSource);
-            Console.WriteLine($"  {replayed:N0} events in {rebuild.TotalSeconds:0.00} s = {replayed / rebuild.TotalSeconds:N0}/s; " +
-                              $"{rows:N0} balances over {earns:N0} earns");
-            if (replayed != events || earns != events || rows != streams)
-                throw new InvalidOperationException("The rebuild did not see every event exactly once.");
-            summary.Add($"Projection rebuild, batch {batchSize:N0}", replayed / rebuild.TotalSeconds, "events/s", RebuildTarget);
-
-            Console.WriteLine($"Reading the global log (page size {pageSize:N0})");
-            var store = new LedgerStore(dataSource, types, new LedgerStoreOptions(), TimeProvider.System);
-            clock.Restart();
-            long read = 0;
-            await foreach (var page in store.ReadLogAsync(LogPosition.Start, pageSize)) read += page.Count;
-            var readTime = clock.Elapsed;
-            Console.WriteLine($"  {read:N0} events in {readTime.TotalSeconds:0.00} s = {read / readTime.TotalSeconds:N0}/s");
-            summary.Add($"Global log read, page {pageSize:N0}", read / readTime.TotalSeconds, "events/s");
-        }
-
-        summary.Print();
-        return summary.AllPassed;
     }
 
-    static string With(string connectionString, string extras) =>
-        extras.Length == 0 ? connectionString : $"{connectionString};{extras}";
+    static async Task RebuildAsync(BenchServer server, BenchArgs args, Summary summary)
+    {
+        var (events, streams) = (args.Int("events", 1_000_000), args.Int("streams", 100_000));
+        var (batchSize, pageSize) = (args.Int("batch", 5_000), args.Int("page", 10_000));
+        var types = BenchEvents.Types();
+        var db = await server.CreateLedgerDatabaseAsync("rebuild");
+        await StreamBalanceProjection.CreateTableAsync(db);
+        await using var dataSource = NpgsqlDataSource.Create(LedgerConnectionString(db, args));
+        var projection = new StreamBalanceProjection();
+        await using var runner = new ProjectionRunner(projection, dataSource, types,
+            new ProjectionRunnerOptions { BatchSize = batchSize }, NullLogger.Instance, TimeProvider.System);
+        // The projection has run before, as in production (and a rebuild of one that never ran fails: see docs).
+        await runner.CatchUpAsync();
+
+        Console.WriteLine($"Bulk-loading {events:N0} events over {streams:N0} streams (binary COPY)");
+        var loaded = await BulkLoad.LoadAsync(dataSource, types, events, streams);
+        Console.WriteLine($"  loaded, vacuumed and checkpointed in {loaded.TotalSeconds:0.0} s");
+
+        Console.WriteLine($"Rebuilding {projection.Name} (batch size {batchSize:N0})");
+        var clock = Stopwatch.StartNew();
+        var replayed = await runner.RebuildAsync();
+        var rebuild = clock.Elapsed;
+        var (rows, earns) = await StreamBalanceProjection.TotalsAsync(dataSource);
+        Console.WriteLine($"  {replayed:N0} events in {rebuild.TotalSeconds:0.00} s = {replayed / rebuild.TotalSeconds:N0}/s; " +
+                          $"{rows:N0} balances over {earns:N0} earns");
+        if (replayed != events || earns != events || rows != streams)
+            throw new InvalidOperationException("The rebuild did not see every event exactly once.");
+        summary.Add($"Projection rebuild, batch {batchSize:N0}", replayed / rebuild.TotalSeconds, "events/s", RebuildTarget);
+
+        Console.WriteLine($"Reading the global log (page size {pageSize:N0})");
+        var store = new LedgerStore(dataSource, types, new LedgerStoreOptions(), TimeProvider.System);
+        clock.Restart();
+        long read = 0;
+        await foreach (var page in store.ReadLogAsync(LogPosition.Start, pageSize)) read += page.Count;
+        Console.WriteLine($"  {read:N0} events in {clock.Elapsed.TotalSeconds:0.00} s = {read / clock.Elapsed.TotalSeconds:N0}/s");
+        summary.Add($"Global log read, page {pageSize:N0}", read / clock.Elapsed.TotalSeconds, "events/s");
+    }
+
+    /// <summary>Extra Npgsql settings (--npgsql "Max Auto Prepare=20") go to the ledger's side only, never to pgbench.</summary>
+    static string LedgerConnectionString(string connectionString, BenchArgs args) =>
+        args.Text("npgsql", "") is { Length: > 0 } extras ? $"{connectionString};{extras}" : connectionString;
 }

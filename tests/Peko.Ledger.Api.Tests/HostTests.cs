@@ -35,7 +35,7 @@ public sealed class HostTests(ApiFactory api) : IClassFixture<ApiFactory>
     {
         using var client = api.CreateClient();
 
-        var response = await client.GetAsync("/v1/no-such-thing");
+        var response = await client.GetAsync("/no-such-thing");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
