@@ -30,6 +30,33 @@ public sealed class HostTests(ApiFactory api) : IClassFixture<ApiFactory>
         Assert.StartsWith("3.", document.RootElement.GetProperty("openapi").GetString());
     }
 
+    [Theory]
+    [InlineData("/v1/chains", "post")]
+    [InlineData("/v1/chains/{chainId}", "get")]
+    [InlineData("/v1/chains/{chainId}/program", "put")]
+    [InlineData("/v1/chains/{chainId}/restaurants", "post")]
+    [InlineData("/v1/chains/{chainId}/api-keys", "post")]
+    [InlineData("/v1/chains/{chainId}/api-keys/{keyId}", "delete")]
+    [InlineData("/v1/chains/{chainId}/earn", "post")]
+    [InlineData("/v1/chains/{chainId}/redeem", "post")]
+    [InlineData("/v1/chains/{chainId}/orders/{restaurantId}/{orderId}/void", "post")]
+    [InlineData("/v1/chains/{chainId}/guests/{guestId}/adjustments", "post")]
+    [InlineData("/v1/chains/{chainId}/lookup", "get")]
+    [InlineData("/v1/chains/{chainId}/guests", "get")]
+    [InlineData("/v1/chains/{chainId}/guests/{guestId}", "get")]
+    [InlineData("/v1/chains/{chainId}/guests/{guestId}/history", "get")]
+    public async Task The_OpenAPI_document_lists_every_endpoint(string path, string method)
+    {
+        using var client = api.CreateClient();
+
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+
+        var paths = document.RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty(path, out var operations),
+            $"{path} is missing; the document has {string.Join(", ", paths.EnumerateObject().Select(p => p.Name))}");
+        Assert.True(operations.TryGetProperty(method, out _), $"{method.ToUpperInvariant()} {path} is missing");
+    }
+
     [Fact]
     public async Task An_unknown_route_is_a_problem_document()
     {

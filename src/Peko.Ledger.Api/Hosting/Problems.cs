@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Peko.Ledger.Api.Features.Auth;
@@ -45,18 +46,33 @@ public static class Problems
         _ => StatusCodes.Status422UnprocessableEntity,
     };
 
+    static ValidationProblemDetails Invalid(string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = StatusCodes.Status400BadRequest, Type = Type("invalid-request"),
+            Title = "One or more fields are invalid. Nothing was written.",
+        };
+
+    /// <summary>
+    /// Bad JSON is bad input like any other (issue 3): a 400 naming the field whose value did not fit ("amount" for
+    /// <c>"amount": "lots"</c>), or "body" when the text is not JSON at all. The serializer's own message names .NET
+    /// types, so it is not passed on.
+    /// </summary>
+    static ValidationProblemDetails UnreadableJson(JsonException json)
+    {
+        var syntax = json.InnerException is JsonException; // the reader's error, wrapped with the path it reached
+        var field = json.Path is { Length: > 2 } path && !syntax ? path.TrimStart('$', '.') : "body";
+        return Invalid(field, field == "body" ? "The body is not well-formed JSON." : $"{field} has a value of the wrong type.");
+    }
+
     sealed class ExceptionToProblem(IProblemDetailsService problems, ILogger<ExceptionToProblem> log) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
         {
             var problem = exception switch
             {
-                InvalidInput invalid => new ValidationProblemDetails(
-                    new Dictionary<string, string[]> { [invalid.Field] = [invalid.Message] })
-                {
-                    Status = StatusCodes.Status400BadRequest, Type = Type("invalid-request"),
-                    Title = "One or more fields are invalid. Nothing was written.",
-                },
+                InvalidInput invalid => Invalid(invalid.Field, invalid.Message),
+                BadHttpRequestException { InnerException: JsonException json } => UnreadableJson(json),
                 LedgerRuleViolation rule => new ProblemDetails
                 {
                     Status = StatusFor(rule.Code), Type = Type(rule.Code), Title = rule.Message,

@@ -18,13 +18,11 @@ public sealed record Programme(
     public static Programme Default { get; } = new(10_000m, 1_000m, 24, 0, 12,
         [new("Bronze", 0m, 1.0m), new("Silver", 5_000_000m, 1.25m), new("Gold", 12_500_000m, 1.5m)]);
 
-    public Tier BaseTier => Tiers[0];
-
     /// <summary>The highest tier whose threshold the spend reaches.</summary>
     public Tier TierFor(decimal windowSpend) => Tiers.Last(t => t.MinSpend <= windowSpend);
 
-    /// <summary>The tier of that name, or the base tier when the programme no longer has it.</summary>
-    public Tier TierNamed(string? name) => Tiers.FirstOrDefault(t => t.Name == name) ?? BaseTier;
+    /// <summary>The tier of that name, or the base (lowest) tier when the programme no longer has it.</summary>
+    public Tier TierNamed(string? name) => Tiers.FirstOrDefault(t => t.Name == name) ?? Tiers[0];
 
     /// <summary>Throws <see cref="InvalidInput"/> naming the first wrong field; returns the programme with tiers sorted.</summary>
     public Programme Validated(Currency currency, string prefix = "program")

@@ -25,7 +25,7 @@ public sealed record Caller(string KeyId, Role Role, string? ChainId, string? Re
     public void Require(params Role[] roles)
     {
         if (!IsPlatformAdmin && !roles.Contains(Role))
-            throw new ForbiddenException($"A {Role.ToString().ToLowerInvariant()} key cannot do this.");
+            throw new ForbiddenException($"This key's role ({RoleName(Role)}) cannot do this.");
     }
 
     /// <summary>Managers and counters act for their own restaurant only.</summary>

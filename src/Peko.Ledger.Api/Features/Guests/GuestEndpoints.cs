@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Domain;
+using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.Domain.Guests;
 
 namespace Peko.Ledger.Api.Features.Guests;
@@ -29,13 +30,20 @@ public static class GuestEndpoints
             ({ } p, null, null, null) => GuestIdentifier.Phone(p, chain.DefaultPhoneRegion),
             (null, { } e, null, null) => GuestIdentifier.Email(e),
             (null, null, { } z, null) => GuestIdentifier.Zalo(z),
-            (null, null, null, { } c) => GuestIdentifier.PosCustomer(
-                chain.RestaurantOrThrow(restaurantId ?? caller.RestaurantId).Id, c),
+            (null, null, null, { } c) => PosCustomer(chain, caller, restaurantId, c),
             _ => throw new InvalidInput("query", "Look up by exactly one of phone, email, zaloId or posCustomerId."),
         };
         var guestId = await guests.FindAsync(chainId, id, ct);
         var found = guestId is null ? null : await guests.LookupAsync(chain, guestId, ct);
         return TypedResults.Ok(found ?? throw new NotFoundException("guest-not-found", "No guest holds this identifier."));
+    }
+
+    /// <summary>A POS customer id is scoped to its restaurant; a till or manager looks up its own restaurant's only.</summary>
+    static GuestIdentifier PosCustomer(Chain chain, Caller caller, string? restaurantId, string customerId)
+    {
+        var restaurant = chain.RestaurantOrThrow(restaurantId ?? caller.RestaurantId).Id;
+        caller.RequireRestaurant(restaurant);
+        return GuestIdentifier.PosCustomer(restaurant, customerId);
     }
 
     static async Task<Ok<GuestResponse>> Get(string chainId, string guestId, Caller caller, ChainDirectory chains,
@@ -71,6 +79,6 @@ public static class GuestEndpoints
         caller.Require(Role.Admin, Role.Auditor);
         _ = await guests.GetAsync(await chains.GetAsync(chainId, ct), guestId, unmasked: false, ct)
             ?? throw new NotFoundException("guest-not-found", "No such guest.");
-        return TypedResults.Ok(await guests.HistoryAsync(guestId, ct));
+        return TypedResults.Ok(await guests.HistoryAsync(guestId, unmasked: caller.IsAdmin, ct));
     }
 }

@@ -116,14 +116,20 @@ public sealed class GuestQueries(NpgsqlDataSource dataSource, LedgerStore store,
         return items.Count > limit ? new GuestPage(items[..limit], items[limit - 1].GuestId) : new GuestPage(items, null);
     }
 
-    /// <summary>Every event of the guest's three streams, in the order they were written, with their metadata.</summary>
-    public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string guestId, CancellationToken ct)
+    /// <summary>
+    /// Every event of the guest's three streams, in the order they were written, with their metadata. Identifier
+    /// values are masked unless <paramref name="unmasked"/> (admins), as in the guest view.
+    /// </summary>
+    public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string guestId, bool unmasked, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var streams = await store.ReadStreamsAsync(connection, null,
             [GuestStream(guestId), PointsStream(guestId), MembershipStream(guestId)], ct);
         return streams.Values.SelectMany(s => s).OrderBy(e => e.Seq)
-            .Select(e => new HistoryEntry(e.Seq, e.StreamId, e.Version, e.TypeName, e.Data, e.RecordedAt, e.Metadata.Actor,
+            .Select(e => new HistoryEntry(e.Seq, e.StreamId, e.Version, e.TypeName,
+                e.Data is GuestIdentifierLinked linked && !unmasked
+                    ? linked with { Value = new GuestIdentifier(linked.Kind, linked.Value).Masked }
+                    : e.Data, e.RecordedAt, e.Metadata.Actor,
                 e.Metadata.RestaurantId, e.Metadata.IdempotencyKey, e.Metadata.CorrelationId))
             .ToList();
     }
