@@ -71,6 +71,21 @@ public sealed class BenchServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>For what only a superuser may do (CHECKPOINT, skipping triggers): on a server we don't own, go without.</summary>
+    public static async Task<bool> TryExecuteAsync(string connectionString, string sql)
+    {
+        try
+        {
+            await ExecuteAsync(connectionString, sql);
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            Console.WriteLine($"  (skipped '{sql}': {e.MessageText})");
+            return false;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();

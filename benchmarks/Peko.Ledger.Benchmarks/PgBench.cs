@@ -30,11 +30,12 @@ static partial class PgBench
             create table bench_one_row (id bigint generated always as identity primary key, payload text not null)
             """);
         var script = Path.Combine(Path.GetTempPath(), $"peko-bench-one-row-{Environment.ProcessId}.sql");
-        await File.WriteAllTextAsync(script, $"INSERT INTO bench_one_row(payload) VALUES ('{payload.Replace("'", "''", StringComparison.Ordinal)}');\n");
+        var literal = payload.Replace("'", "''", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(script, $"INSERT INTO bench_one_row(payload) VALUES ('{literal}');\n");
         try
         {
             if (warmupSeconds > 0) await RunAsync(pgbench, connectionString, script, clients, warmupSeconds);
-            await BenchServer.ExecuteAsync(connectionString, "checkpoint");
+            await BenchServer.TryExecuteAsync(connectionString, "checkpoint");
             return await RunAsync(pgbench, connectionString, script, clients, seconds);
         }
         finally
