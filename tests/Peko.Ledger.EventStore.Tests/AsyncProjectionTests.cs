@@ -146,6 +146,20 @@ public sealed class AsyncProjectionTests(LedgerDatabase db) : IClassFixture<Ledg
     }
 
     [Fact]
+    public async Task A_projection_that_never_ran_can_be_rebuilt()
+    {
+        var name = Name();
+        var store = Store();
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit($"{name}-a", ExpectedVersion.NoStream, 3, 4));
+        await using var runner = Runner(new BalanceProjection(name, name));
+
+        await runner.RebuildAsync(); // no checkpoint row exists yet
+        await CatchUpUntil(runner, name, expected: 2);
+
+        Assert.Equal(7, await BalanceTotal(name));
+    }
+
+    [Fact]
     public async Task An_event_that_cannot_be_loaded_is_parked_and_the_runner_goes_on()
     {
         var name = Name();

@@ -20,13 +20,11 @@ public sealed class ProjectionRunner(
     TimeProvider time) : IAsyncDisposable
 {
     readonly string[] _typeNames = projection.EventTypes.SelectMany(types.StoredNamesOf).Distinct().ToArray();
-    readonly NpgsqlDataSource _unpooled = new NpgsqlDataSourceBuilder(
-        new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Pooling = false }.ConnectionString).Build();
     LogPosition? _checkpoint;
 
     public IProjection Projection => projection;
 
-    public ValueTask DisposeAsync() => _unpooled.DisposeAsync();
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>True while this runner holds the projection's lock.</summary>
     public bool IsActive { get; private set; }
@@ -38,7 +36,7 @@ public sealed class ProjectionRunner(
         {
             try
             {
-                await using var connection = await _unpooled.OpenConnectionAsync(ct);
+                await using var connection = await OpenAsync(ct);
                 if (!await TryLockAsync(connection, ct))
                 {
                     await Task.Delay(options.StandbyPollInterval, time, ct);
@@ -81,30 +79,38 @@ public sealed class ProjectionRunner(
     /// <summary>Deletes the projection's rows, resets its checkpoint and replays the whole log, under the lock.</summary>
     public async Task<int> RebuildAsync(CancellationToken ct = default)
     {
-        await using var connection = await LockedConnectionAsync(ct);
+        await using var locked = await LockedConnectionAsync(ct);
+        var connection = locked.Connection;
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
             var context = new ProjectionContext(connection, tx);
             await projection.ResetAsync(context, ct);
+            context.Queue("insert into ledger.projection_checkpoints (name) values ($1) on conflict do nothing", projection.Name);
             context.Queue(CheckpointUpdate(LogPosition.Start, expected: null));
             await context.FlushAsync(ct);
             await tx.CommitAsync(ct);
         }
         _checkpoint = LogPosition.Start;
         logger.LogInformation("Projection {Projection} reset; replaying the log", projection.Name);
-        return await CatchUpAsync(connection, ct);
+        return await CatchUpAsync(locked, ct);
     }
 
-    async Task<int> CatchUpAsync(NpgsqlConnection connection, CancellationToken ct)
+    async Task<int> CatchUpAsync(LockConnection connection, CancellationToken ct)
     {
         var total = 0;
         for (int applied; (applied = await ProcessBatchAsync(connection, ct)) > 0;) total += applied;
         return total;
     }
 
-    async Task<NpgsqlConnection> LockedConnectionAsync(CancellationToken ct)
+    /// <summary>
+    /// A connection whose session lock dies with it: on dispose the runner releases its advisory locks before the
+    /// connection goes back to the pool (and if the connection broke, the server already released them).
+    /// </summary>
+    async Task<LockConnection> OpenAsync(CancellationToken ct) => new(await dataSource.OpenConnectionAsync(ct));
+
+    async Task<LockConnection> LockedConnectionAsync(CancellationToken ct)
     {
-        var connection = await _unpooled.OpenConnectionAsync(ct);
+        var connection = await OpenAsync(ct);
         var deadline = time.GetUtcNow() + options.LockTimeout;
         while (!await TryLockAsync(connection, ct))
         {
@@ -205,4 +211,29 @@ public sealed record ProjectionRunnerOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>How long a rebuild or one-shot catch-up waits for the projection's lock.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>A pooled connection that gives up its session advisory locks when disposed.</summary>
+sealed class LockConnection(NpgsqlConnection connection) : IAsyncDisposable
+{
+    public static implicit operator NpgsqlConnection(LockConnection c) => c.Connection;
+
+    public NpgsqlConnection Connection { get; } = connection;
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (Connection.FullState == System.Data.ConnectionState.Open)
+            {
+                await using var unlock = new NpgsqlCommand("select pg_advisory_unlock_all()", Connection);
+                await unlock.ExecuteNonQueryAsync();
+            }
+        }
+        catch (NpgsqlException)
+        {
+            // A broken connection: the server ended the session, and its locks with it.
+        }
+        await Connection.DisposeAsync();
+    }
 }
