@@ -137,13 +137,33 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
     }
 
     /// <summary>Reads several whole streams in one query, inside the caller's transaction; missing streams come back empty.</summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>>> ReadStreamsAsync(NpgsqlConnection connection,
-        NpgsqlTransaction? tx, IReadOnlyCollection<string> streamIds, CancellationToken ct = default)
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>>> ReadStreamsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction? tx, IReadOnlyCollection<string> streamIds, CancellationToken ct = default) =>
+        ReadStreamsAsync(connection, tx, streamIds, lockFirst: false, ct);
+
+    /// <summary>
+    /// <see cref="LockStreamsAsync"/> then <see cref="ReadStreamsAsync(NpgsqlConnection, NpgsqlTransaction?, IReadOnlyCollection{string}, CancellationToken)"/>,
+    /// in one round trip: the read runs once the locks are held, so what it returns cannot change before the append.
+    /// </summary>
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>>> LockAndReadStreamsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction tx, IReadOnlyCollection<string> streamIds, CancellationToken ct = default) =>
+        ReadStreamsAsync(connection, tx, streamIds, lockFirst: true, ct);
+
+    async Task<IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>>> ReadStreamsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction? tx, IReadOnlyCollection<string> streamIds, bool lockFirst, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(
-            $"select {EventRows.Columns} from ledger.events where stream_id = any($1) order by stream_id, version", connection, tx);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streamIds.ToArray() });
-        var events = await EventRows.ReadAllAsync(command, types, ct);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var locks = lockFirst ? streamIds.Distinct().Order(StringComparer.Ordinal).ToList() : [];
+        foreach (var id in locks) batch.BatchCommands.Add(AppendStatements.Lock(id));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"select {EventRows.Columns} from ledger.events where stream_id = any($1) order by stream_id, version")
+            { Parameters = { new NpgsqlParameter<string[]> { TypedValue = streamIds.ToArray() } } });
+        var events = new List<StoredEvent>();
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            foreach (var _ in locks) await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) events.Add(EventRows.Read(reader, types));
+        }
         return streamIds.ToDictionary(id => id,
             id => (IReadOnlyList<StoredEvent>)events.Where(e => e.StreamId == id).ToList(), StringComparer.Ordinal);
     }

@@ -34,6 +34,9 @@ public sealed class LedgerDatabase(IConfiguration configuration, IHostEnvironmen
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.MaxAutoPrepare = Math.Max(builder.ConnectionStringBuilder.MaxAutoPrepare, 64);
         builder.ConnectionStringBuilder.ApplicationName ??= "peko-ledger";
+        // The service keeps no session state on pooled connections (transaction-scoped locks and settings only; the
+        // projection runner releases its session lock itself), so skip the reset round trip on every connection return.
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
         _dataSource = builder.Build();
 
         var applied = await new SchemaMigrator(_dataSource).MigrateAsync(ct);

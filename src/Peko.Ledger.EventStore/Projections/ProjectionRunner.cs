@@ -95,11 +95,39 @@ public sealed class ProjectionRunner(
         return await CatchUpAsync(locked, ct);
     }
 
+    /// <summary>
+    /// Applies page after page until nothing committed is left. While a page is applied on the locked connection, the
+    /// next one is already being read (and deserialised) on another: pages below the horizon never change, so reading
+    /// ahead is safe, and the database and the runner work at the same time instead of taking turns.
+    /// </summary>
     async Task<int> CatchUpAsync(LockConnection connection, CancellationToken ct)
     {
         var total = 0;
-        for (int applied; (applied = await ProcessBatchAsync(connection, ct)) > 0;) total += applied;
-        return total;
+        var from = _checkpoint ??= await LoadCheckpointAsync(connection, ct);
+        var next = ReadAheadAsync(from, ct);
+        while (true)
+        {
+            var page = await next;
+            if (page.Count == 0) return total;
+            Task<List<StoredEvent>>? ahead = page.Count == options.BatchSize ? ReadAheadAsync(page[^1].Position, ct) : null;
+            try
+            {
+                await ApplyPageAsync(connection, page, ct);
+            }
+            catch when (ahead is not null)
+            {
+                await ahead.ContinueWith(_ => { }, TaskScheduler.Default); // never leave the read-ahead unobserved
+                throw;
+            }
+            total += page.Count;
+            next = ahead ?? ReadAheadAsync(_checkpoint!.Value, ct); // after a short page, look once more
+        }
+    }
+
+    async Task<List<StoredEvent>> ReadAheadAsync(LogPosition after, CancellationToken ct)
+    {
+        await using var reader = await dataSource.OpenConnectionAsync(ct);
+        return await GlobalLog.ReadPageAsync(reader, null, types, after, options.BatchSize, _typeNames, true, ct);
     }
 
     /// <summary>
@@ -137,9 +165,16 @@ public sealed class ProjectionRunner(
     internal async Task<int> ProcessBatchAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         var from = _checkpoint ??= await LoadCheckpointAsync(connection, ct);
+        var page = await GlobalLog.ReadPageAsync(connection, null, types, from, options.BatchSize, _typeNames, true, ct);
+        if (page.Count > 0) await ApplyPageAsync(connection, page, ct);
+        return page.Count;
+    }
+
+    /// <summary>Applies a page read after the checkpoint and moves the checkpoint past it, in one transaction.</summary>
+    async Task ApplyPageAsync(NpgsqlConnection connection, List<StoredEvent> page, CancellationToken ct)
+    {
+        var from = _checkpoint!.Value;
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var page = await GlobalLog.ReadPageAsync(connection, tx, types, from, options.BatchSize, _typeNames, true, ct);
-        if (page.Count == 0) return 0;
 
         var context = new ProjectionContext(connection, tx);
         var decoded = new List<StoredEvent>(page.Count);
@@ -159,7 +194,6 @@ public sealed class ProjectionRunner(
         }
         await tx.CommitAsync(ct);
         _checkpoint = to;
-        return page.Count;
     }
 
     void DeadLetter(ProjectionContext context, StoredEvent e, UndecodableEvent bad)

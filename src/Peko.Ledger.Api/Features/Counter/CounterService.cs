@@ -129,8 +129,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
             try
             {
                 await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
-                await work.LockAsync([$"idempotency:{chainId}:{key}", .. lockKeys], ct);
-                if (await Idempotency.FindAsync<T>(work, chainId, key, hash, Json, ct) is { } replay) return replay;
+                if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, lockKeys, hash, Json, ct) is { } replay) return replay;
                 var response = await decide(work);
                 await Idempotency.SaveAsync(work, chainId, key, hash, response, Json, time.GetUtcNow(), ct);
                 await work.CommitAsync(ct);
@@ -148,8 +147,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         CancellationToken ct)
     {
         string[] streams = [GuestStream(guestId), PointsStream(guestId), MembershipStream(guestId)];
-        await store.LockStreamsAsync(work.Connection, work.Transaction, streams, ct);
-        var read = await store.ReadStreamsAsync(work.Connection, work.Transaction, streams, ct);
+        var read = await store.LockAndReadStreamsAsync(work.Connection, work.Transaction, streams, ct);
         var versions = read.ToDictionary(s => s.Key, s => s.Value.Count == 0 ? 0L : s.Value[^1].Version);
         return (PointsAccount.From(read[PointsStream(guestId)].Select(e => e.Data)),
             MembershipState.From(read[MembershipStream(guestId)].Select(e => e.Data)), versions);

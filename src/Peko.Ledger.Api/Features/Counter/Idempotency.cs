@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Npgsql;
 using Peko.Ledger.Domain;
 
 namespace Peko.Ledger.Api.Features.Counter;
@@ -18,12 +19,20 @@ public static class Idempotency
     public static byte[] Hash(object request, JsonSerializerOptions json) =>
         SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, request.GetType(), json)));
 
-    public static async Task<Idempotent<T>?> FindAsync<T>(UnitOfWork work, string chainId, string key, byte[] requestHash,
-        JsonSerializerOptions json, CancellationToken ct)
+    /// <summary>
+    /// Takes the key's lock (and the command's other locks), then looks the key up, in one round trip; returns the stored
+    /// first response, or null when this is the first time.
+    /// </summary>
+    public static async Task<Idempotent<T>?> LockAndFindAsync<T>(UnitOfWork work, string chainId, string key,
+        IEnumerable<string> otherLocks, byte[] requestHash, JsonSerializerOptions json, CancellationToken ct)
     {
-        await using var find = work.Command(
-            "select request_hash, response::text from ledger.idempotency_records where chain_id = $1 and key = $2", chainId, key);
-        await using var reader = await find.ExecuteReaderAsync(ct);
+        await using var batch = work.LockBatch([$"idempotency:{chainId}:{key}", .. otherLocks]);
+        var locks = batch.BatchCommands.Count;
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                "select request_hash, response::text from ledger.idempotency_records where chain_id = $1 and key = $2")
+            { Parameters = { new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = key } } });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        for (var i = 0; i < locks; i++) await reader.NextResultAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         if (!((byte[])reader[0]).AsSpan().SequenceEqual(requestHash))
             throw new LedgerRuleViolation("idempotency-key-reused",

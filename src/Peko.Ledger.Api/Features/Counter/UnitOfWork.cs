@@ -24,13 +24,16 @@ public sealed class UnitOfWork : IAsyncDisposable
         return new UnitOfWork(connection, await connection.BeginTransactionAsync(ct));
     }
 
-    /// <summary>Waits for, then holds until commit or rollback, a lock per key (keys are namespaced by the caller).</summary>
-    public async Task LockAsync(IEnumerable<string> keys, CancellationToken ct)
+    /// <summary>
+    /// A batch that waits for, then holds until commit or rollback, a lock per key (keys are namespaced by the caller);
+    /// add the statements that need the locks to it and run it.
+    /// </summary>
+    public NpgsqlBatch LockBatch(IEnumerable<string> keys)
     {
-        await using var batch = new NpgsqlBatch(Connection, Transaction);
+        var batch = new NpgsqlBatch(Connection, Transaction);
         foreach (var key in keys.Distinct().Order(StringComparer.Ordinal))
             batch.BatchCommands.Add(new("select pg_advisory_xact_lock(hashtextextended($1, 1))") { Parameters = { new() { Value = key } } });
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+        return batch;
     }
 
     public NpgsqlCommand Command(string sql, params object?[] parameters)
