@@ -6,6 +6,7 @@ using Peko.Ledger.Benchmarks;
 var benchmarks = new Dictionary<string, Func<BenchArgs, Task<bool>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["eventstore"] = EventStoreBenchmark.RunAsync,
+    ["counter"] = CounterBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

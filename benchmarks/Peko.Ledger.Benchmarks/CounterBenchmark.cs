@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+
+namespace Peko.Ledger.Benchmarks;
+
+/// <summary>
+/// Issue 3's figures: earn over HTTP with 16 concurrent clients spread over 10,000 guests, as a ratio to pgbench's
+/// built-in TPC-B-like tps on the same server in the same run (target at least 0.6), with p50/p99 latency; and the
+/// lookup's p99.
+/// </summary>
+static class CounterBenchmark
+{
+    const string Chain = "bench-chain";
+
+    public static async Task<bool> RunAsync(BenchArgs args)
+    {
+        var (clients, guests, seconds) = (args.Int("clients", 16), args.Int("guests", 10_000), args.Int("seconds", 20));
+        var summary = new Summary($"Counter over HTTP: {clients} clients, {guests:N0} guests");
+        await using var server = await BenchServer.StartAsync();
+        summary.Fact(await server.DescribeAsync());
+        summary.Fact($"{Environment.ProcessorCount} cores; service, PostgreSQL and load generator share them");
+
+        await using (var service = await LedgerService.StartAsync(await server.CreateLedgerDatabaseAsync("counter")))
+        {
+            var tills = await SetUpChainAsync(service, restaurants: 5);
+            Console.WriteLine($"Registering {guests:N0} guests (one earn each)...");
+            var registered = await LoadAsync(tills, clients, guests, TimeSpan.MaxValue, (till, i) => Earn(till, i, $"seed-{i}"));
+            Console.WriteLine($"  {registered.Count:N0} earns at {registered.Count / registered.Elapsed.TotalSeconds:N0}/s");
+
+            Console.WriteLine($"Earn: {clients} clients for {seconds} s...");
+            var earn = await LoadAsync(tills, clients, int.MaxValue, TimeSpan.FromSeconds(seconds),
+                (till, i) => Earn(till, Random.Shared.Next(guests), $"bench-{i}"));
+            Console.WriteLine($"Lookup: {clients} clients for {seconds / 2} s...");
+            var lookup = await LoadAsync(tills, clients, int.MaxValue, TimeSpan.FromSeconds(seconds / 2),
+                (till, _) => till.GetAsync($"/v1/chains/{Chain}/lookup?phone={Phone(Random.Shared.Next(guests))}"));
+
+            var earnTps = earn.Count / earn.Elapsed.TotalSeconds;
+            Console.WriteLine("pgbench TPC-B-like on the same server...");
+            var pgbench = await PgBench.TpcbAsync(await server.CreateLedgerDatabaseAsync("tpcb"), clients, seconds, scale: clients);
+            summary.Add("earn over HTTP", earnTps, "req/s");
+            summary.Add("earn p50 latency", earn.Percentile(0.50), "ms", format: "N1");
+            summary.Add("earn p99 latency", earn.Percentile(0.99), "ms", format: "N1");
+            summary.Add("lookup p50 latency", lookup.Percentile(0.50), "ms", format: "N1");
+            summary.Add("lookup p99 latency", lookup.Percentile(0.99), "ms", format: "N1");
+            if (pgbench is null) summary.Missing("earn / pgbench TPC-B", "pgbench not installed");
+            else
+            {
+                summary.Add("pgbench TPC-B-like", pgbench.Tps, "tps");
+                summary.Add("earn / pgbench TPC-B", earnTps / pgbench.Tps, "x", atLeast: 0.6, format: "N2");
+                summary.Fact(pgbench.Command);
+            }
+            summary.Fact($"errors: earn {earn.Errors}, lookup {lookup.Errors}");
+        }
+        summary.Print();
+        return summary.AllPassed;
+    }
+
+    static string Phone(int guest) => $"09{guest + 10_000_000:D8}";
+
+    static Task<HttpResponseMessage> Earn(HttpClient till, int guest, string order) =>
+        till.PostAsJsonAsync($"/v1/chains/{Chain}/earn", new
+        {
+            restaurantId = till.DefaultRequestHeaders.GetValues("X-Bench-Restaurant").First(), orderId = order,
+            amount = 85_000 + guest % 50 * 10_000, guest = new { phone = Phone(guest) },
+        });
+
+    static async Task<List<HttpClient>> SetUpChainAsync(LedgerService service, int restaurants)
+    {
+        using var admin = Client(service, service.AdminKey);
+        Check(await admin.PostAsJsonAsync("/v1/chains", new
+        {
+            chainId = Chain, name = "Benchmark chain", currency = "VND", timeZone = "Asia/Ho_Chi_Minh", defaultPhoneRegion = "VN",
+            program = new
+            {
+                spendPerPoint = 10_000, pointValue = 1_000, pointsExpireAfterMonths = 24, pointsPendingDays = 0, tierWindowMonths = 12,
+                tiers = new[] { new { name = "Bronze", minSpend = 0, earnMultiplier = 1.0 }, new { name = "Silver", minSpend = 5_000_000, earnMultiplier = 1.25 } },
+            },
+        }));
+        var tills = new List<HttpClient>();
+        for (var r = 1; r <= restaurants; r++)
+        {
+            Check(await admin.PostAsJsonAsync($"/v1/chains/{Chain}/restaurants", new { restaurantId = $"r{r}", name = $"Restaurant {r}", pos = "kiotviet" }));
+            var issued = await Check(await admin.PostAsJsonAsync($"/v1/chains/{Chain}/api-keys", new { role = "counter", restaurantId = $"r{r}", label = "bench" }))
+                .Content.ReadFromJsonAsync<JsonObject>();
+            var till = Client(service, issued!["key"]!.GetValue<string>());
+            till.DefaultRequestHeaders.Add("X-Bench-Restaurant", $"r{r}");
+            tills.Add(till);
+        }
+        return tills;
+    }
+
+    sealed record Load(int Count, int Errors, TimeSpan Elapsed, double[] LatenciesMs)
+    {
+        public double Percentile(double p) => LatenciesMs.Length == 0 ? double.NaN : LatenciesMs[(int)Math.Min(LatenciesMs.Length - 1, p * LatenciesMs.Length)];
+    }
+
+    /// <summary>Runs <paramref name="call"/> from <paramref name="clients"/> concurrent loops until the count or time runs out.</summary>
+    static async Task<Load> LoadAsync(List<HttpClient> tills, int clients, int total, TimeSpan duration,
+        Func<HttpClient, int, Task<HttpResponseMessage>> call)
+    {
+        var next = -1;
+        var errors = 0;
+        var latencies = new List<double>[clients];
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
+        {
+            latencies[c] = [];
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < total && clock.Elapsed < duration)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await call(tills[c % tills.Count], i);
+                latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (!response.IsSuccessStatusCode) Interlocked.Increment(ref errors);
+            }
+        })));
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Load(all.Length, errors, clock.Elapsed, all);
+    }
+
+    static HttpClient Client(LedgerService service, string key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(service.Url) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    static HttpResponseMessage Check(HttpResponseMessage response) =>
+        response.IsSuccessStatusCode ? response
+            : throw new InvalidOperationException($"{response.RequestMessage?.RequestUri} -> {(int)response.StatusCode} " +
+                                                  response.Content.ReadAsStringAsync().Result);
+}
