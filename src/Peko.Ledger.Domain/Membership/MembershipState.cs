@@ -4,11 +4,22 @@ namespace Peko.Ledger.Domain.Membership;
 public sealed class MembershipState
 {
     readonly Dictionary<(string, string), Spend> _orders = [];
+    readonly Dictionary<(string, string), IReadOnlyList<string>> _origins = [];
 
     /// <summary>The current tier's name; null until the first tier change (the programme's base tier).</summary>
     public string? Tier { get; private set; }
 
     public IReadOnlyCollection<Spend> Orders => _orders.Values;
+
+    /// <summary>A copy with one more event applied; this state is left as it is.</summary>
+    public MembershipState With(object e)
+    {
+        var copy = new MembershipState { Tier = Tier };
+        foreach (var (key, spend) in _orders) copy._orders[key] = spend;
+        foreach (var (key, origins) in _origins) copy._origins[key] = origins;
+        copy.Apply(e);
+        return copy;
+    }
 
     public static MembershipState From(IEnumerable<object> events)
     {
@@ -23,6 +34,9 @@ public sealed class MembershipState
 
     public decimal LifetimeSpend => _orders.Values.Sum(s => s.Amount);
 
+    /// <summary>The merges that brought an order's spend here, latest last (empty for the guest's own orders).</summary>
+    public IReadOnlyList<string> OriginsOf(Spend spend) => _origins.GetValueOrDefault((spend.RestaurantId, spend.OrderId)) ?? [];
+
     public void Apply(object e)
     {
         switch (e)
@@ -32,6 +46,16 @@ public sealed class MembershipState
                 break;
             case SpendReversed x when _orders.TryGetValue((x.RestaurantId, x.OrderId), out var spend):
                 _orders[(x.RestaurantId, x.OrderId)] = spend with { Amount = spend.Amount - x.Amount };
+                break;
+            case SpendMovedIn x:
+                foreach (var o in x.Orders)
+                {
+                    _orders[(o.RestaurantId, o.OrderId)] = new Spend(o.RestaurantId, o.OrderId, o.OccurredAt, o.Amount);
+                    _origins[(o.RestaurantId, o.OrderId)] = o.Origins;
+                }
+                break;
+            case SpendMovedOut x:
+                foreach (var o in x.Orders) { _orders.Remove((o.RestaurantId, o.OrderId)); _origins.Remove((o.RestaurantId, o.OrderId)); }
                 break;
             case TierChanged x:
                 Tier = x.To;

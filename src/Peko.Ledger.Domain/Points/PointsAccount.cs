@@ -20,6 +20,9 @@ public sealed class PointsAccount
 {
     readonly Dictionary<string, PointsLot> _lots = new(StringComparer.Ordinal);
     readonly Dictionary<(string, string), OrderPoints> _orders = [];
+    readonly Dictionary<string, IReadOnlyList<string>> _lotOrigins = new(StringComparer.Ordinal);
+    readonly Dictionary<(string, string), IReadOnlyList<string>> _orderOrigins = [];
+    readonly Dictionary<string, long> _deficitByMerge = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<PointsLot> Lots => _lots.Values;
     public IReadOnlyDictionary<(string Restaurant, string Order), OrderPoints> Orders => _orders;
@@ -50,6 +53,15 @@ public sealed class PointsAccount
             .OrderBy(l => l.ExpiresOn).ThenBy(l => l.EarnedAt).ThenBy(l => l.LotId, StringComparer.Ordinal);
 
     public PointsLot Lot(string lotId) => _lots[lotId];
+
+    /// <summary>The merges that brought a lot here, latest last (empty for the guest's own lots).</summary>
+    public IReadOnlyList<string> OriginsOf(string lotId) => _lotOrigins.GetValueOrDefault(lotId) ?? [];
+
+    public IReadOnlyList<string> OriginsOf(string restaurantId, string orderId) =>
+        _orderOrigins.GetValueOrDefault((restaurantId, orderId)) ?? [];
+
+    /// <summary>The deficit a merge brought in, as recorded when it arrived.</summary>
+    public long DeficitBroughtBy(string mergeId) => _deficitByMerge.GetValueOrDefault(mergeId);
 
     public void Apply(object e)
     {
@@ -86,6 +98,28 @@ public sealed class PointsAccount
                 if (x.LotId is not null && x.Points - x.DeficitRepaid > 0)
                     _lots[x.LotId] = new PointsLot(x.LotId, x.RestaurantId, null, x.Points - x.DeficitRepaid,
                         x.Points - x.DeficitRepaid, x.OccurredAt, x.OccurredAt, x.ExpiresOn!.Value, x.PointValue);
+                break;
+            case PointsMovedIn x:
+                foreach (var l in x.Lots)
+                {
+                    _lots[l.LotId] = new PointsLot(l.LotId, l.IssuedBy, l.OrderId, l.Points, l.Remaining, l.EarnedAt,
+                        l.SpendableFrom, l.ExpiresOn, l.PointValue);
+                    _lotOrigins[l.LotId] = l.Origins;
+                }
+                foreach (var o in x.Orders)
+                {
+                    _orders[(o.RestaurantId, o.OrderId)] = new OrderPoints(o.RestaurantId, o.OrderId, o.Amount, o.Earned, o.LotId,
+                        o.VoidedAmount, o.TakenBack, o.Redeemed, o.Restored, o.Voids);
+                    _orderOrigins[(o.RestaurantId, o.OrderId)] = o.Origins;
+                }
+                Deficit += x.Deficit;
+                if (x.Deficit > 0) _deficitByMerge[x.MergeId] = x.Deficit;
+                break;
+            case PointsMovedOut x:
+                foreach (var id in x.LotIds) { _lots.Remove(id); _lotOrigins.Remove(id); }
+                foreach (var o in x.Orders) { _orders.Remove((o.RestaurantId, o.OrderId)); _orderOrigins.Remove((o.RestaurantId, o.OrderId)); }
+                Deficit -= x.Deficit;
+                _deficitByMerge.Remove(x.MergeId);
                 break;
             case PointsExpired x:
                 _lots[x.LotId] = _lots[x.LotId] with { Remaining = _lots[x.LotId].Remaining - x.Points };
