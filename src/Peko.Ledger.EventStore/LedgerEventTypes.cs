@@ -22,15 +22,23 @@ public static class LedgerEventTypes
         .Register<GuestRegistered>("guest-registered")
         .Register<GuestIdentifierLinked>("guest-identifier-linked")
         .Register<GuestNamed>("guest-named")
+        .Register<GuestsMerged>("guests-merged")
+        .Register<GuestMergedInto>("guest-merged-into")
+        .Register<GuestMergeUndone>("guest-merge-undone")
+        .Register<GuestRestored>("guest-restored")
         // points stream
         .Register<PointsEarned>("points-earned")
         .Register<PointsRedeemed>("points-redeemed")
         .Register<OrderVoided>("order-voided")
         .Register<PointsAdjusted>("points-adjusted")
         .Register<PointsExpired>("points-expired")
+        .Register<PointsMovedIn>("points-moved-in")
+        .Register<PointsMovedOut>("points-moved-out")
         // membership stream
         .Register<SpendRecorded>("spend-recorded")
         .Register<SpendReversed>("spend-reversed")
+        .Register<SpendMovedIn>("spend-moved-in")
+        .Register<SpendMovedOut>("spend-moved-out")
         .Register<TierChanged>("tier-changed");
 
     /// <summary>Stream ids by kind; a guest's three streams share the guest id.</summary>

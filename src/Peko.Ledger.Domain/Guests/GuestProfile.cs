@@ -7,6 +7,7 @@ public sealed class GuestProfile
 
     public string? GuestId { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
+    public string? Name { get; private set; }
 
     /// <summary>The guest this one was merged into, while that merge stands.</summary>
     public string? MergedInto { get; private set; }
@@ -28,6 +29,7 @@ public sealed class GuestProfile
         switch (e)
         {
             case GuestRegistered r: (GuestId, CreatedAt) = (r.GuestId, r.At); break;
+            case GuestNamed n: Name = n.Name; break;
             case GuestIdentifierLinked l: Identifiers = [.. Identifiers, new GuestIdentifier(l.Kind, l.Value)]; break;
             case GuestsMerged m: _merges.Add(new Merge(m.MergeId, m.AbsorbedId, false)); break;
             case GuestMergeUndone u:

@@ -10,7 +10,8 @@ public sealed class GuestReadModel : IProjection
 {
     public string Name => "guests";
     public IReadOnlyCollection<Type> EventTypes { get; } =
-        [typeof(GuestRegistered), typeof(GuestIdentifierLinked), typeof(GuestNamed), typeof(SpendRecorded), typeof(PointsRedeemed)];
+        [typeof(GuestRegistered), typeof(GuestIdentifierLinked), typeof(GuestNamed), typeof(SpendRecorded), typeof(PointsRedeemed),
+         typeof(GuestMergedInto), typeof(GuestRestored)];
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {
@@ -36,8 +37,49 @@ public sealed class GuestReadModel : IProjection
                 case PointsRedeemed r:
                     Visit(context, e.ChainId, r.GuestId, r.RestaurantId, r.OrderId, r.OccurredAt);
                     break;
+                case GuestMergedInto m:
+                    Merged(context, m.AbsorbedId, m.SurvivorId);
+                    break;
+                case GuestRestored r:
+                    Restored(context, r.AbsorbedId, r.SurvivorId);
+                    break;
             }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The absorbed guest points at its survivor; its identifiers and visits now find the survivor.</summary>
+    static void Merged(ProjectionContext context, string absorbed, string survivor)
+    {
+        context.Queue("update ledger.guests set merged_into = $2 where guest_id = $1", absorbed, survivor);
+        context.Queue("update ledger.guest_identifiers set guest_id = $2 where guest_id = $1", absorbed, survivor);
+        context.Queue("""
+            insert into ledger.guest_visits (chain_id, restaurant_id, guest_id, last_visit_at)
+            select chain_id, restaurant_id, $2, last_visit_at from ledger.guest_visits where guest_id = $1
+            on conflict (chain_id, restaurant_id, guest_id)
+            do update set last_visit_at = greatest(ledger.guest_visits.last_visit_at, excluded.last_visit_at)
+            """, absorbed, survivor);
+        context.Queue("""
+            update ledger.guests s set last_visit_restaurant = a.last_visit_restaurant, last_visit_at = a.last_visit_at
+            from ledger.guests a
+            where s.guest_id = $2 and a.guest_id = $1 and a.last_visit_at is not null
+              and (s.last_visit_at is null or s.last_visit_at < a.last_visit_at)
+            """, absorbed, survivor);
+    }
+
+    /// <summary>
+    /// The absorbed guest stands alone again with the identifiers linked in its own stream (those it brought). The
+    /// survivor keeps the visit rows it gained: a visit is a fact about the survivor's history as it was shown.
+    /// </summary>
+    static void Restored(ProjectionContext context, string absorbed, string survivor)
+    {
+        context.Queue("update ledger.guests set merged_into = null where guest_id = $1", absorbed);
+        context.Queue("""
+            update ledger.guest_identifiers i set guest_id = $1
+            from ledger.events e
+            where e.stream_id = 'guest-' || $1 and e.type = 'guest-identifier-linked' and i.guest_id = $2
+              and i.kind = (array['Phone', 'Email', 'Zalo', 'PosCustomer'])[(e.data->>'kind')::int + 1]
+              and i.value = e.data->>'value'
+            """, absorbed, survivor);
     }
 
     static void Visit(ProjectionContext context, string chainId, string guestId, string restaurantId, string orderId,

@@ -7,7 +7,7 @@ namespace Peko.Ledger.EventStore.ReadModels;
 public sealed class MembershipReadModel : IProjection
 {
     public string Name => "memberships";
-    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged)];
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged), typeof(SpendMovedIn), typeof(SpendMovedOut)];
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {
@@ -29,6 +29,20 @@ public sealed class MembershipReadModel : IProjection
                         """, s.GuestId, s.RestaurantId, s.OrderId, s.Amount);
                     context.Queue("update ledger.memberships set window_spend = window_spend - $2 where guest_id = $1",
                         s.GuestId, s.Amount);
+                    break;
+                case SpendMovedIn m:
+                    context.Queue("""
+                        update ledger.guest_spend s set guest_id = $1
+                        from unnest($3::text[], $4::text[]) as o(restaurant_id, order_id)
+                        where s.guest_id = $2 and s.restaurant_id = o.restaurant_id and s.order_id = o.order_id
+                        """, m.GuestId, m.FromGuestId, m.Orders.Select(o => o.RestaurantId).ToArray(),
+                        m.Orders.Select(o => o.OrderId).ToArray());
+                    context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1",
+                        m.GuestId, m.Orders.Sum(o => o.Amount));
+                    break;
+                case SpendMovedOut m:
+                    context.Queue("update ledger.memberships set window_spend = window_spend - $2 where guest_id = $1",
+                        m.GuestId, m.Orders.Sum(o => o.Amount));
                     break;
                 case TierChanged t:
                     context.Queue("update ledger.memberships set tier = $2, window_spend = $3 where guest_id = $1",

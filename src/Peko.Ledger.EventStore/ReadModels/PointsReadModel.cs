@@ -8,7 +8,8 @@ public sealed class PointsReadModel : IProjection
 {
     public string Name => "points";
     public IReadOnlyCollection<Type> EventTypes { get; } =
-        [typeof(PointsEarned), typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired)];
+        [typeof(PointsEarned), typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired),
+         typeof(PointsMovedIn), typeof(PointsMovedOut)];
 
     const string InsertLot = """
         insert into ledger.points_lots (lot_id, chain_id, guest_id, restaurant_id, order_id, points, remaining, earned_at,
@@ -43,6 +44,21 @@ public sealed class PointsReadModel : IProjection
                     break;
                 case PointsExpired x:
                     Move(context, [new LotPoints(x.LotId, x.IssuedBy, x.Points)], -1);
+                    break;
+                case PointsMovedIn x:
+                    // A merge or its undo: the lots and orders change hands as they are; nothing is added or taken.
+                    context.Queue("update ledger.points_lots set guest_id = $1 where lot_id = any($2)",
+                        x.GuestId, x.Lots.Select(l => l.LotId).ToArray());
+                    context.Queue("""
+                        update ledger.guest_orders o set guest_id = $1
+                        from unnest($2::text[], $3::text[]) as m(restaurant_id, order_id)
+                        where o.chain_id = $4 and o.restaurant_id = m.restaurant_id and o.order_id = m.order_id
+                        """, x.GuestId, x.Orders.Select(o => o.RestaurantId).ToArray(), x.Orders.Select(o => o.OrderId).ToArray(),
+                        e.ChainId);
+                    Deficit(context, x.GuestId, x.Deficit);
+                    break;
+                case PointsMovedOut x:
+                    Deficit(context, x.GuestId, -x.Deficit);
                     break;
             }
         return ValueTask.CompletedTask;

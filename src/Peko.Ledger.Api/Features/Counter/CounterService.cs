@@ -4,16 +4,15 @@ using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Domain;
 using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.Domain.Guests;
-using Peko.Ledger.Domain.Membership;
 using Peko.Ledger.Domain.Points;
 using Peko.Ledger.EventStore;
-using static Peko.Ledger.EventStore.LedgerEventTypes;
 
 namespace Peko.Ledger.Api.Features.Counter;
 
 /// <summary>
-/// Earn, redeem, void and adjust: each one transaction that locks, checks the idempotency record, resolves the guest,
-/// reads its streams, decides (pure domain), appends, stores the response and commits.
+/// Earn, redeem, void and adjust: each one transaction that locks, checks the idempotency record, resolves the guest
+/// (merging guests that turn out to be one person), reads its streams, decides (pure domain), appends, stores the
+/// response and commits.
 /// </summary>
 public sealed class CounterService(LedgerStore store, ChainDirectory chains, TimeProvider time)
 {
@@ -28,18 +27,17 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         var now = time.GetUtcNow();
         var key = $"earn:{restaurant}:{order}";
 
-        return await RunAsync(chainId, key, body, [.. ids.Select(i => GuestResolver.LockKey(chainId, i))], caller, async work =>
+        return await RunAsync(chainId, key, body, LockKeys(chainId, ids), caller, async work =>
         {
-            var guest = await GuestResolver.FindAsync(work, chainId, ids, ct)
-                        ?? new ResolvedGuest(NewId("gst"), IsNew: true, null, ids);
-            var (account, membership, versions) = await LoadAsync(work, guest.GuestId, ct);
-            var (earned, spend) = PointsDecider.Earn(new EarnPoints(guest.GuestId, NewId("lot"), restaurant, order, amount,
-                (body.OccurredAt ?? now).ToUniversalTime(), now), chain, account, membership);
-            await AppendAsync(work, chainId, caller, key, restaurant, guest.GuestId, versions,
-                [.. GuestProfile(chainId, guest, body.Guest?.Name, restaurant, now)], [earned], [spend], ct);
-            account.Apply(earned);
+            var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, body.Guest?.Name, create: true, now, ct);
+            var guest = guests[guestId];
+            var (earned, spend) = PointsDecider.Earn(new EarnPoints(guestId, NewId("lot"), restaurant, order, amount,
+                (body.OccurredAt ?? now).ToUniversalTime(), now), chain, guest.Points, guest.Membership);
+            guests.Points(guestId, [earned]);
+            guests.Membership(guestId, [spend]);
+            await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
             var today = chain.LocalDate(now);
-            return new EarnResponse(guest.GuestId, earned.Points, account.Balance(today), account.Pending(now, today),
+            return new EarnResponse(guestId, earned.Points, guest.Points.Balance(today), guest.Points.Pending(now, today),
                 earned.Tier, earned.ExpiresOn);
         }, ct);
     }
@@ -52,20 +50,17 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         var now = time.GetUtcNow();
         var key = $"redeem:{restaurant}:{order}";
 
-        return await RunAsync(chainId, key, body, [.. ids.Select(i => GuestResolver.LockKey(chainId, i))], caller, async work =>
+        return await RunAsync(chainId, key, body, LockKeys(chainId, ids), caller, async work =>
         {
-            var guest = (body.GuestId is { } guestId
-                            ? await GuestResolver.FindByIdAsync(work, chainId, guestId, ct)
-                            : await GuestResolver.FindAsync(work, chainId, ids, ct))
-                        ?? throw new NotFoundException("guest-not-found", "No guest holds these identifiers.");
-            var (account, _, versions) = await LoadAsync(work, guest.GuestId, ct);
-            var redeemed = PointsDecider.Redeem(new RedeemPoints(guest.GuestId, restaurant, order,
+            var (guestId, guests) = body.GuestId is { } id
+                ? await LoadByIdAsync(work, chainId, id, ct)
+                : await ResolveAsync(work, chain, ids, restaurant, body.Guest?.Name, create: false, now, ct);
+            var redeemed = PointsDecider.Redeem(new RedeemPoints(guestId, restaurant, order,
                 body.Points ?? throw new InvalidInput("points", "points is required."), (body.OccurredAt ?? now).ToUniversalTime(),
-                now), chain, account);
-            await AppendAsync(work, chainId, caller, key, restaurant, guest.GuestId, versions,
-                [.. GuestProfile(chainId, guest, body.Guest?.Name, restaurant, now)], [redeemed], [], ct);
-            account.Apply(redeemed);
-            return new RedeemResponse(guest.GuestId, redeemed.Points, redeemed.Discount, account.Balance(chain.LocalDate(now)));
+                now), chain, guests[guestId].Points);
+            guests.Points(guestId, [redeemed]);
+            await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
+            return new RedeemResponse(guestId, redeemed.Points, redeemed.Discount, guests[guestId].Points.Balance(chain.LocalDate(now)));
         }, ct);
     }
 
@@ -82,15 +77,16 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
             await using var find = work.Command(
                 "select guest_id from ledger.guest_orders where chain_id = $1 and restaurant_id = $2 and order_id = $3",
                 chainId, restaurant, order);
-            var guestId = await find.ExecuteScalarAsync(ct) as string
-                          ?? throw new NotFoundException("order-not-found", $"Order '{order}' earned or redeemed nothing.");
-            var (account, _, versions) = await LoadAsync(work, guestId, ct);
+            var owner = await find.ExecuteScalarAsync(ct) as string
+                        ?? throw new NotFoundException("order-not-found", $"Order '{order}' earned or redeemed nothing.");
+            var (guestId, guests) = await LoadByIdAsync(work, chainId, owner, ct);
             var (voided, spend) = PointsDecider.Void(new VoidOrder(guestId, restaurant, order, NewId("void"), body.Amount,
-                (body.OccurredAt ?? now).ToUniversalTime(), now), chain, account);
-            await AppendAsync(work, chainId, caller, key, restaurant, guestId, versions, [], [voided], spend is null ? [] : [spend], ct);
-            account.Apply(voided);
+                (body.OccurredAt ?? now).ToUniversalTime(), now), chain, guests[guestId].Points);
+            guests.Points(guestId, [voided]);
+            if (spend is not null) guests.Membership(guestId, [spend]);
+            await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
             return new VoidResponse(guestId, restaurant, order, voided.Amount, voided.TakenBack.Sum(t => t.Points) + voided.Shortfall,
-                voided.Restored.Sum(r => r.Points), voided.Shortfall, account.Balance(chain.LocalDate(now)));
+                voided.Restored.Sum(r => r.Points), voided.Shortfall, guests[guestId].Points.Balance(chain.LocalDate(now)));
         }, ct);
     }
 
@@ -107,16 +103,59 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
 
         return await RunAsync(chainId, key, body, [], caller, async work =>
         {
-            _ = await GuestResolver.FindByIdAsync(work, chainId, guestId, ct)
-                ?? throw new NotFoundException("guest-not-found", "No such guest.");
-            var (account, _, versions) = await LoadAsync(work, guestId, ct);
+            var (activeId, guests) = await LoadByIdAsync(work, chainId, guestId, ct);
             var adjustmentId = NewId("adj");
-            var adjusted = PointsDecider.Adjust(new AdjustPoints(guestId, adjustmentId, NewId("lot"), restaurant,
-                body.Points ?? throw new InvalidInput("points", "points is required."), body.Reason ?? "", now), chain, account);
-            await AppendAsync(work, chainId, caller, key, restaurant, guestId, versions, [], [adjusted], [], ct);
-            account.Apply(adjusted);
-            return new AdjustResponse(guestId, adjustmentId, adjusted.Points, account.Balance(chain.LocalDate(now)));
+            var adjusted = PointsDecider.Adjust(new AdjustPoints(activeId, adjustmentId, NewId("lot"), restaurant,
+                body.Points ?? throw new InvalidInput("points", "points is required."), body.Reason ?? "", now), chain,
+                guests[activeId].Points);
+            guests.Points(activeId, [adjusted]);
+            await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
+            return new AdjustResponse(activeId, adjustmentId, adjusted.Points, guests[activeId].Points.Balance(chain.LocalDate(now)));
         }, ct);
+    }
+
+    /// <summary>
+    /// The guest holding the identifiers. None: a new guest (when <paramref name="create"/>). Several: they are one
+    /// person, and the earliest created absorbs the others, here, in this transaction. Identifiers no guest held yet
+    /// are linked to the result.
+    /// </summary>
+    async Task<(string, GuestStreams)> ResolveAsync(UnitOfWork work, Chain chain, IReadOnlyList<GuestIdentifier> ids,
+        string restaurant, string? name, bool create, DateTimeOffset now, CancellationToken ct)
+    {
+        var (matched, unheld) = await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
+        GuestStreams guests;
+        string guestId;
+        if (matched.Count == 0)
+        {
+            if (!create) throw new NotFoundException("guest-not-found", "No guest holds these identifiers.");
+            guestId = NewId("gst");
+            guests = new GuestStreams();
+            guests.AddNew(guestId);
+            guests.Guest(guestId, [new GuestRegistered(guestId, chain.Id, restaurant, now)]);
+        }
+        else
+        {
+            guests = await GuestStreams.LoadAsync(store, work, matched, ct);
+            if (matched.Any(g => guests[g].Profile.MergedInto is not null)) throw new GuestMovedException();
+            guestId = matched[0];
+            var kinds = string.Join(", ", ids.Select(i => Guests.GuestQueries.KindName(i.Kind)).Distinct());
+            foreach (var other in matched.Skip(1))
+                guests.Add(GuestMerger.Merge(NewId("mrg"), guests[guestId], guests[other], chain,
+                    $"One request at {restaurant} named both guests ({kinds}).", now), guestId, other);
+        }
+        guests.Guest(guestId, unheld.Select(id => new GuestIdentifierLinked(guestId, id.Kind, id.Value, restaurant, now)));
+        if (guests[guestId].Profile.Name is null && !string.IsNullOrWhiteSpace(name))
+            guests.Guest(guestId, [new GuestNamed(guestId, name.Trim(), now)]);
+        return (guestId, guests);
+    }
+
+    /// <summary>A guest by id, following merges to the guest it stands for now.</summary>
+    async Task<(string, GuestStreams)> LoadByIdAsync(UnitOfWork work, string chainId, string guestId, CancellationToken ct)
+    {
+        var active = await GuestResolver.FollowAsync(work, chainId, guestId, ct)
+                     ?? throw new NotFoundException("guest-not-found", "No such guest.");
+        var guests = await GuestStreams.LoadAsync(store, work, [active], ct);
+        return guests[active].Profile.MergedInto is null ? (active, guests) : throw new GuestMovedException();
     }
 
     /// <summary>The shared shell: lock, replay or run, save the response, commit; retried on a lost race.</summary>
@@ -135,47 +174,21 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
                 await work.CommitAsync(ct);
                 return new Idempotent<T>(response, Replayed: false);
             }
-            catch (Exception e) when (attempt < 5 && e is WrongExpectedVersionException
+            catch (Exception e) when (attempt < 5 && e is WrongExpectedVersionException or GuestMovedException
                                           or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
             {
-                // Another command changed the same guest between our read and our append: read again and re-decide.
+                // Another command changed (or merged away) the same guest between our read and our append: start over.
             }
         }
     }
 
-    async Task<(PointsAccount, MembershipState, Dictionary<string, long>)> LoadAsync(UnitOfWork work, string guestId,
-        CancellationToken ct)
-    {
-        string[] streams = [GuestStream(guestId), PointsStream(guestId), MembershipStream(guestId)];
-        var read = await store.LockAndReadStreamsAsync(work.Connection, work.Transaction, streams, ct);
-        var versions = read.ToDictionary(s => s.Key, s => s.Value.Count == 0 ? 0L : s.Value[^1].Version);
-        return (PointsAccount.From(read[PointsStream(guestId)].Select(e => e.Data)),
-            MembershipState.From(read[MembershipStream(guestId)].Select(e => e.Data)), versions);
-    }
-
-    Task AppendAsync(UnitOfWork work, string chainId, Caller caller, string key, string restaurant, string guestId,
-        Dictionary<string, long> versions, object[] guestEvents, object[] pointsEvents, object[] membershipEvents,
-        CancellationToken ct)
-    {
-        var appends = new List<StreamAppend>();
-        void Add(string stream, string kind, object[] events)
-        {
-            if (events.Length > 0) appends.Add(new StreamAppend(stream, kind, ExpectedVersion.Exactly(versions[stream]), events));
-        }
-        Add(GuestStream(guestId), "guest", guestEvents);
-        Add(PointsStream(guestId), "points", pointsEvents);
-        Add(MembershipStream(guestId), "membership", membershipEvents);
-        return store.AppendAsync(work.Connection, work.Transaction, chainId, appends,
+    Task AppendAsync(UnitOfWork work, string chainId, Caller caller, string key, string restaurant, GuestStreams guests,
+        CancellationToken ct) =>
+        store.AppendAsync(work.Connection, work.Transaction, chainId, guests.Appends(),
             new EventMetadata { Actor = caller.KeyId, RestaurantId = restaurant, IdempotencyKey = key }, ct);
-    }
 
-    /// <summary>A new guest's registration, identifiers it did not hold yet, and a name when it has none.</summary>
-    static IEnumerable<object> GuestProfile(string chainId, ResolvedGuest guest, string? name, string restaurant, DateTimeOffset now)
-    {
-        if (guest.IsNew) yield return new GuestRegistered(guest.GuestId, chainId, restaurant, now);
-        foreach (var id in guest.Missing) yield return new GuestIdentifierLinked(guest.GuestId, id.Kind, id.Value, restaurant, now);
-        if (guest.DisplayName is null && !string.IsNullOrWhiteSpace(name)) yield return new GuestNamed(guest.GuestId, name.Trim(), now);
-    }
+    static string[] LockKeys(string chainId, IReadOnlyList<GuestIdentifier> ids) =>
+        [.. ids.Select(i => GuestResolver.LockKey(chainId, i))];
 
     static (string Restaurant, string Order) OrderOf(Chain chain, Caller caller, string? restaurantId, string? orderId)
     {
@@ -186,5 +199,8 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         return (restaurant, orderId.Trim());
     }
 
-    static string NewId(string prefix) => $"{prefix}_{Guid.CreateVersion7():N}";
+    internal static string NewId(string prefix) => $"{prefix}_{Guid.CreateVersion7():N}";
 }
+
+/// <summary>The guest was merged into another between resolving and locking it: the command starts over.</summary>
+public sealed class GuestMovedException() : Exception("The guest was merged into another meanwhile.");

@@ -1,0 +1,75 @@
+using Peko.Ledger.Domain.Guests;
+using Peko.Ledger.Domain.Membership;
+using Peko.Ledger.Domain.Points;
+using Peko.Ledger.EventStore;
+using static Peko.Ledger.EventStore.LedgerEventTypes;
+
+namespace Peko.Ledger.Api.Features.Counter;
+
+/// <summary>
+/// The guests one command touches, read under their stream locks: their folded state, the versions read, and the
+/// events decided so far, appended together at the end (one transaction, an expected version per stream).
+/// </summary>
+public sealed class GuestStreams
+{
+    readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+    readonly Dictionary<string, List<object>> _pending = new(StringComparer.Ordinal);
+    readonly Dictionary<string, GuestState> _guests = new(StringComparer.Ordinal);
+
+    public GuestState this[string guestId] => _guests[guestId];
+
+    public bool Contains(string guestId) => _guests.ContainsKey(guestId);
+
+    /// <summary>Locks and reads the three streams of each guest (one round trip), and folds them.</summary>
+    public static async Task<GuestStreams> LoadAsync(LedgerStore store, UnitOfWork work, IReadOnlyCollection<string> guestIds,
+        CancellationToken ct)
+    {
+        var loaded = new GuestStreams();
+        var streams = guestIds.SelectMany(g => new[] { GuestStream(g), PointsStream(g), MembershipStream(g) }).ToList();
+        var read = await store.LockAndReadStreamsAsync(work.Connection, work.Transaction, streams, ct);
+        foreach (var (stream, events) in read) loaded._versions[stream] = events.Count == 0 ? 0 : events[^1].Version;
+        foreach (var g in guestIds)
+            loaded._guests[g] = new GuestState(g, GuestProfile.From(read[GuestStream(g)].Select(e => e.Data)),
+                PointsAccount.From(read[PointsStream(g)].Select(e => e.Data)),
+                MembershipState.From(read[MembershipStream(g)].Select(e => e.Data)));
+        return loaded;
+    }
+
+    /// <summary>A guest not in the store yet (its streams are expected not to exist).</summary>
+    public void AddNew(string guestId)
+    {
+        foreach (var stream in new[] { GuestStream(guestId), PointsStream(guestId), MembershipStream(guestId) })
+            _versions[stream] = 0;
+        _guests[guestId] = new GuestState(guestId, new GuestProfile(), new PointsAccount(), new MembershipState());
+    }
+
+    public void Guest(string guestId, IEnumerable<object> events) => Add(GuestStream(guestId), guestId, events);
+    public void Points(string guestId, IEnumerable<object> events) => Add(PointsStream(guestId), guestId, events);
+    public void Membership(string guestId, IEnumerable<object> events) => Add(MembershipStream(guestId), guestId, events);
+
+    public void Add(MergeEvents merge, string survivorId, string absorbedId)
+    {
+        Guest(survivorId, merge.SurvivorGuest);
+        Points(survivorId, merge.SurvivorPoints);
+        Membership(survivorId, merge.SurvivorMembership);
+        Guest(absorbedId, merge.AbsorbedGuest);
+        Points(absorbedId, merge.AbsorbedPoints);
+        Membership(absorbedId, merge.AbsorbedMembership);
+    }
+
+    public IReadOnlyList<StreamAppend> Appends() =>
+        [.. _pending.Where(p => p.Value.Count > 0).Select(p => new StreamAppend(p.Key, p.Key[..p.Key.IndexOf('-', StringComparison.Ordinal)],
+            ExpectedVersion.Exactly(_versions[p.Key]), p.Value))];
+
+    void Add(string stream, string guestId, IEnumerable<object> events)
+    {
+        var state = _guests[guestId];
+        foreach (var e in events)
+        {
+            (_pending.TryGetValue(stream, out var list) ? list : _pending[stream] = []).Add(e);
+            state.Profile.Apply(e);
+            state.Points.Apply(e);
+            state.Membership.Apply(e);
+        }
+    }
+}
