@@ -2,6 +2,7 @@ using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Api.Features.Counter;
 using Peko.Ledger.Api.Features.Demo;
 using Peko.Ledger.Api.Features.Guests;
+using Peko.Ledger.Api.Features.Identity;
 using Peko.Ledger.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,6 +24,7 @@ app.MapLedgerHealth();
 app.MapChains();
 app.MapCounter();
 app.MapGuests();
+app.MapIdentity();
 
 await app.RunAsync();
 

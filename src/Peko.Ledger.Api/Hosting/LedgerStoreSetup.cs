@@ -29,6 +29,7 @@ public static class LedgerStoreSetup
         builder.Services.AddSingleton<ChainAdministration>();
         builder.Services.AddSingleton<CounterService>();
         builder.Services.AddSingleton<GuestQueries>();
+        builder.Services.AddSingleton<Features.Identity.MergeService>();
         return database;
     }
 }

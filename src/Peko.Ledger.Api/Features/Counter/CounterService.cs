@@ -115,6 +115,40 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     }
 
     /// <summary>
+    /// The lookup's resolution: the guest holding any of the identifiers, merging guests that several of them name and
+    /// linking the ones it lacked (so a lookup can write); null when no guest holds any.
+    /// </summary>
+    public async Task<string?> ResolveForLookupAsync(string chainId, GuestRef who, string? restaurantId, Caller caller,
+        CancellationToken ct)
+    {
+        var chain = await chains.GetAsync(chainId, ct);
+        var restaurant = chain.RestaurantOrThrow(restaurantId ?? caller.RestaurantId ?? chain.Restaurants.Keys.Order().FirstOrDefault()).Id;
+        caller.RequireRestaurant(restaurant);
+        var ids = GuestResolver.Normalise(who, chain, restaurant);
+        var now = time.GetUtcNow();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
+                await using (var locks = work.LockBatch(LockKeys(chainId, ids))) await locks.ExecuteNonQueryAsync(ct);
+                if ((await GuestResolver.FindAllAsync(work, chainId, ids, ct)).Guests.Count == 0) return null;
+                var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, null, create: false, now, ct);
+                var appends = guests.Appends();
+                if (appends.Count > 0)
+                    await store.AppendAsync(work.Connection, work.Transaction, chainId, appends,
+                        new EventMetadata { Actor = caller.KeyId, RestaurantId = restaurant }, ct);
+                await work.CommitAsync(ct);
+                return guestId;
+            }
+            catch (Exception e) when (attempt < 5 && e is WrongExpectedVersionException or GuestMovedException
+                                          or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+            }
+        }
+    }
+
+    /// <summary>
     /// The guest holding the identifiers. None: a new guest (when <paramref name="create"/>). Several: they are one
     /// person, and the earliest created absorbs the others, here, in this transaction. Identifiers no guest held yet
     /// are linked to the result.

@@ -13,7 +13,11 @@ public sealed record LotResponse(string LotId, string RestaurantId, long Points,
 
 public sealed record GuestResponse(string GuestId, string? DisplayName, DateTimeOffset CreatedAt,
     IReadOnlyList<IdentifierResponse> Identifiers, long Balance, long PendingPoints, string Tier, decimal WindowSpend,
-    int TierWindowMonths, LastVisit? LastVisit, IReadOnlyList<LotResponse> OpenLots);
+    int TierWindowMonths, LastVisit? LastVisit, IReadOnlyList<LotResponse> OpenLots)
+{
+    /// <summary>The id that was asked for, when it was merged into this guest (it keeps resolving here).</summary>
+    public string? MergedFrom { get; init; }
+}
 
 public sealed record GuestListItem(string GuestId, string? DisplayName, DateTimeOffset? LastVisitAt);
 

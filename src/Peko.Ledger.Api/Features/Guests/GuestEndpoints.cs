@@ -20,20 +20,33 @@ public static class GuestEndpoints
 
     static async Task<Ok<LookupResponse>> Lookup(string chainId, string? phone, string? email, string? zaloId,
         string? posCustomerId, string? restaurantId, Caller caller, ChainDirectory chains, GuestQueries guests,
-        CancellationToken ct)
+        Counter.CounterService counter, CancellationToken ct)
     {
         caller.EnsureChain(chainId);
         caller.Require(Role.Admin, Role.Manager, Role.Counter);
         var chain = await chains.GetAsync(chainId, ct);
-        GuestIdentifier id = (phone, email, zaloId, posCustomerId) switch
+        string? guestId;
+        if ((phone, email, zaloId, posCustomerId) is (null, null, null, null))
+            throw new InvalidInput("query", "Look up by phone, email, zaloId and/or posCustomerId.");
+        if (new[] { phone, email, zaloId, posCustomerId }.Count(v => v is not null) == 1)
         {
-            ({ } p, null, null, null) => GuestIdentifier.Phone(p, chain.DefaultPhoneRegion),
-            (null, { } e, null, null) => GuestIdentifier.Email(e),
-            (null, null, { } z, null) => GuestIdentifier.Zalo(z),
-            (null, null, null, { } c) => PosCustomer(chain, caller, restaurantId, c),
-            _ => throw new InvalidInput("query", "Look up by exactly one of phone, email, zaloId or posCustomerId."),
-        };
-        var guestId = await guests.FindAsync(chainId, id, ct);
+            GuestIdentifier id = (phone, email, zaloId, posCustomerId) switch
+            {
+                ({ } p, _, _, _) => GuestIdentifier.Phone(p, chain.DefaultPhoneRegion),
+                (_, { } e, _, _) => GuestIdentifier.Email(e),
+                (_, _, { } z, _) => GuestIdentifier.Zalo(z),
+                (_, _, _, { } c) => PosCustomer(chain, caller, restaurantId, c),
+                _ => throw new InvalidInput("query", "Look up by phone, email, zaloId and/or posCustomerId."),
+            };
+            guestId = await guests.FindAsync(chainId, id, ct);
+        }
+        else
+        {
+            // Several identifiers may name several guests: resolving them merges those into one (docs/identity.md).
+            if (posCustomerId is not null) PosCustomer(chain, caller, restaurantId, posCustomerId);
+            guestId = await counter.ResolveForLookupAsync(chainId, new Counter.GuestRef(phone, email, zaloId, posCustomerId, null),
+                restaurantId, caller, ct);
+        }
         var found = guestId is null ? null : await guests.LookupAsync(chain, guestId, ct);
         return TypedResults.Ok(found ?? throw new NotFoundException("guest-not-found", "No guest holds this identifier."));
     }
@@ -51,11 +64,14 @@ public static class GuestEndpoints
     {
         caller.EnsureChain(chainId);
         caller.Require(Role.Admin, Role.Manager, Role.Auditor);
+        var active = await guests.FollowAsync(chainId, guestId, ct)
+                     ?? throw new NotFoundException("guest-not-found", "No such guest.");
         // A manager sees only guests who visited their restaurant; others are "not found", not "forbidden".
-        if (caller.Role == Role.Manager && !await guests.VisitedAsync(chainId, guestId, caller.RestaurantId!, ct))
+        if (caller.Role == Role.Manager && !await guests.VisitedAsync(chainId, active, caller.RestaurantId!, ct))
             throw new NotFoundException("guest-not-found", "No such guest.");
-        var guest = await guests.GetAsync(await chains.GetAsync(chainId, ct), guestId, unmasked: caller.IsAdmin, ct);
-        return TypedResults.Ok(guest ?? throw new NotFoundException("guest-not-found", "No such guest."));
+        var guest = await guests.GetAsync(await chains.GetAsync(chainId, ct), active, unmasked: caller.IsAdmin, ct)
+                    ?? throw new NotFoundException("guest-not-found", "No such guest.");
+        return TypedResults.Ok(active == guestId ? guest : guest with { MergedFrom = guestId });
     }
 
     static async Task<Ok<GuestPage>> List(string chainId, string? restaurantId, string? cursor, int? limit, Caller caller,

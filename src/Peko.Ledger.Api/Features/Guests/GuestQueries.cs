@@ -87,6 +87,22 @@ public sealed class GuestQueries(NpgsqlDataSource dataSource, LedgerStore store,
             lots.Where(l => l.SpendableFrom > now).Sum(l => l.Remaining), tier, spend, chain.Programme.TierWindowMonths, visit, lots);
     }
 
+    /// <summary>The guest an id stands for now: itself, or the guest it was (transitively) merged into; null if unknown.</summary>
+    public async Task<string?> FollowAsync(string chainId, string guestId, CancellationToken ct)
+    {
+        await using var query = dataSource.CreateCommand("""
+            with recursive chain_of(guest_id, merged_into, depth) as (
+                select guest_id, merged_into, 0 from ledger.guests where chain_id = $1 and guest_id = $2
+                union all
+                select g.guest_id, g.merged_into, c.depth + 1
+                from chain_of c join ledger.guests g on g.guest_id = c.merged_into where c.depth < 32)
+            select guest_id from chain_of where merged_into is null
+            """);
+        query.Parameters.AddWithValue(chainId);
+        query.Parameters.AddWithValue(guestId);
+        return await query.ExecuteScalarAsync(ct) as string;
+    }
+
     /// <summary>Has the guest ever visited the restaurant? A manager sees only such guests.</summary>
     public async Task<bool> VisitedAsync(string chainId, string guestId, string restaurantId, CancellationToken ct)
     {
