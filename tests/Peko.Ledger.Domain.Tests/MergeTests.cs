@@ -151,6 +151,23 @@ public sealed class MergeTests
     }
 
     [Fact]
+    public void Voiding_an_order_that_spent_points_of_a_lot_since_given_back_restores_them_as_a_new_lot_of_the_same_issuer()
+    {
+        var a = new Guest("a", Now.AddYears(-1));
+        var b = new Guest("b", Now.AddMonths(-1)).Earned(50, "d2", "o2");
+        Merge("m1", a, b);
+        a.PointsEvents.Add(PointsDecider.Redeem(new RedeemPoints("a", "d3", "r1", 40, Now, Now), _chain, a.State.Points));
+        Undo("m1", a, b); // b's lot goes home with 10 points left; the 40 stay spent by a
+
+        var (voided, _) = PointsDecider.Void(new VoidOrder("a", "d3", "r1", "v1", null, Now, Now), _chain, a.State.Points);
+        a.PointsEvents.Add(voided);
+
+        var restored = Assert.Single(voided.RestoredAsNewLots);
+        Assert.Equal(("d2", 40L, new DateOnly(2027, 3, 1)), (restored.IssuedBy, restored.Remaining, restored.ExpiresOn));
+        Assert.Equal((40L, 10L), (a.Balance, b.Balance));
+    }
+
+    [Fact]
     public void Bad_merges_are_refused()
     {
         var a = new Guest("a", Now.AddYears(-1)).Earned(1, "d1", "o1");

@@ -15,7 +15,7 @@ public sealed class RedeemTests
                 Earned(30, restaurant: "d3", order: "o2", expiresOn: Soon))
             .When(Redeem(50))
             .Then(new PointsRedeemed(Guest, "d2", "r1", 50, 50_000m,
-                [new LotPoints("lot-o2", "d3", 30), new LotPoints("lot-o1", "d1", 20)], Now, 1));
+                [new LotPoints("lot-o2", "d3", 30, Soon, 1_000m), new LotPoints("lot-o1", "d1", 20, Later, 1_000m)], Now, 1));
 
     [Fact]
     public void Lots_expiring_the_same_day_are_consumed_earliest_earned_first() =>
@@ -24,7 +24,7 @@ public sealed class RedeemTests
                 Earned(10, order: "o1", at: Now.AddDays(-9), expiresOn: Later))
             .When(Redeem(15))
             .Then(new PointsRedeemed(Guest, "d2", "r1", 15, 15_000m,
-                [new LotPoints("lot-o1", "d1", 10), new LotPoints("lot-o2", "d1", 5)], Now, 1));
+                [new LotPoints("lot-o1", "d1", 10, Later, 1_000m), new LotPoints("lot-o2", "d1", 5, Later, 1_000m)], Now, 1));
 
     [Fact]
     public void Redeeming_more_than_spendable_is_rejected() =>

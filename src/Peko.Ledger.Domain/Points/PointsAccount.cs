@@ -81,6 +81,9 @@ public sealed class PointsAccount
                 break;
             case OrderVoided x:
                 Give(x.Restored);
+                foreach (var l in x.RestoredAsNewLots)
+                    _lots[l.LotId] = new PointsLot(l.LotId, l.IssuedBy, l.OrderId, l.Points, l.Remaining, l.EarnedAt,
+                        l.SpendableFrom, l.ExpiresOn, l.PointValue);
                 Take(x.TakenBack);
                 Deficit += x.Shortfall;
                 var voided = Order(x.RestaurantId, x.OrderId);
@@ -88,7 +91,7 @@ public sealed class PointsAccount
                 {
                     VoidedAmount = voided.VoidedAmount + x.Amount,
                     TakenBack = voided.TakenBack + x.TakenBack.Sum(t => t.Points) + x.Shortfall,
-                    Restored = voided.Restored + x.Restored.Sum(r => r.Points),
+                    Restored = voided.Restored + x.Restored.Sum(r => r.Points) + x.RestoredAsNewLots.Sum(r => r.Points),
                     Voids = voided.Voids + 1,
                 };
                 break;

@@ -57,12 +57,18 @@ public static class PointsDecider
         var takeBack = (long)decimal.Floor(order.Earned * fraction) - order.TakenBack;
 
         var remaining = account.Lots.ToDictionary(l => l.LotId, l => l.Remaining, StringComparer.Ordinal);
-        var restored = RestoreNewestFirst(order, restore);
+        var giveBack = RestoreNewestFirst(order, restore);
+        var restored = giveBack.Where(r => remaining.ContainsKey(r.LotId)).ToList();
         foreach (var r in restored) remaining[r.LotId] += r.Points;
+        var asNewLots = giveBack.Where(r => !remaining.ContainsKey(r.LotId))
+            .Select(r => new MovedLot($"{r.LotId}~{c.VoidId}", r.IssuedBy, null, r.Points, r.Points, c.OccurredAt, c.OccurredAt,
+                r.ExpiresOn ?? chain.LocalDate(c.Now).AddMonths(chain.Programme.PointsExpireAfterMonths),
+                r.PointValue ?? chain.Programme.PointValue, []))
+            .ToList();
 
         // Take back from the order's own lot first, then from other open lots; what is left was already spent.
         var today = chain.LocalDate(c.Now);
-        var candidates = order.LotId is { } own ? [account.Lot(own)] : new List<PointsLot>();
+        var candidates = account.Lots.Where(l => l.LotId == order.LotId).ToList();
         candidates.AddRange(account.ConsumptionOrder(l => l.LotId != order.LotId && !l.IsExpired(today)));
         var takenBack = new List<LotPoints>();
         foreach (var lot in candidates)
@@ -76,7 +82,7 @@ public static class PointsDecider
         }
 
         var voided = new OrderVoided(c.GuestId, c.RestaurantId, c.OrderId, c.VoidId, amount, order.Amount, restored,
-            takenBack, Shortfall: takeBack, c.OccurredAt);
+            takenBack, Shortfall: takeBack, c.OccurredAt) { RestoredAsNewLots = asNewLots };
         var spend = amount > 0 ? new SpendReversed(c.GuestId, c.RestaurantId, c.OrderId, amount, c.OccurredAt) : null;
         return (voided, spend);
     }
@@ -146,7 +152,7 @@ public static class PointsDecider
         {
             if (points == 0) break;
             var take = Math.Min(points, lot.Remaining);
-            taken.Add(new LotPoints(lot.LotId, lot.IssuedBy, take));
+            taken.Add(new LotPoints(lot.LotId, lot.IssuedBy, take, lot.ExpiresOn, lot.PointValue));
             points -= take;
         }
         return taken;

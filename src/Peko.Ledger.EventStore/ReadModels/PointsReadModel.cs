@@ -32,6 +32,9 @@ public sealed class PointsReadModel : IProjection
                     break;
                 case OrderVoided x:
                     Move(context, x.Restored, +1);
+                    foreach (var l in x.RestoredAsNewLots)
+                        context.Queue(InsertLot, l.LotId, e.ChainId, x.GuestId, l.IssuedBy, l.OrderId, l.Points,
+                            l.EarnedAt.ToUniversalTime(), l.SpendableFrom.ToUniversalTime(), l.ExpiresOn, l.PointValue);
                     Move(context, x.TakenBack, -1);
                     Deficit(context, x.GuestId, x.Shortfall);
                     break;

@@ -86,7 +86,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
             if (spend is not null) guests.Membership(guestId, [spend]);
             await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
             return new VoidResponse(guestId, restaurant, order, voided.Amount, voided.TakenBack.Sum(t => t.Points) + voided.Shortfall,
-                voided.Restored.Sum(r => r.Points), voided.Shortfall, guests[guestId].Points.Balance(chain.LocalDate(now)));
+                voided.Restored.Sum(r => r.Points) + voided.RestoredAsNewLots.Sum(r => r.Points), voided.Shortfall, guests[guestId].Points.Balance(chain.LocalDate(now)));
         }, ct);
     }
 
