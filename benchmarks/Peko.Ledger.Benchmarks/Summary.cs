@@ -10,12 +10,13 @@ sealed class Summary(string title)
 
     public bool AllPassed { get; private set; } = true;
 
-    public void Add(string figure, double value, string unit, double? atLeast = null, string format = "N0")
+    public void Add(string figure, double value, string unit, double? atLeast = null, string format = "N0", double? below = null)
     {
-        var verdict = atLeast is null ? "" : value >= atLeast ? "PASS" : "FAIL";
+        var verdict = atLeast is null && below is null ? "" : value >= (atLeast ?? double.MinValue) && value < (below ?? double.MaxValue) ? "PASS" : "FAIL";
         if (verdict == "FAIL") AllPassed = false;
-        _rows.Add((figure, $"{value.ToString(format, CultureInfo.InvariantCulture)} {unit}".TrimEnd(),
-            atLeast is { } t ? $">= {t.ToString(format, CultureInfo.InvariantCulture)}" : "", verdict));
+        var target = atLeast is { } t ? $">= {t.ToString(format, CultureInfo.InvariantCulture)}"
+            : below is { } b ? $"< {b.ToString(format, CultureInfo.InvariantCulture)}" : "";
+        _rows.Add((figure, $"{value.ToString(format, CultureInfo.InvariantCulture)} {unit}".TrimEnd(), target, verdict));
     }
 
     /// <summary>A target that could not be measured counts as missed.</summary>
