@@ -59,8 +59,6 @@ public sealed class EventTypeRegistry
             ? name
             : throw new InvalidOperationException($"{type.FullName} is not a registered event type.");
 
-    public bool IsRegistered(Type type) => _names.ContainsKey(type);
-
     /// <summary>Every stored name whose rows load as <paramref name="type"/>: its own and the old names upcast to it.</summary>
     public IReadOnlySet<string> StoredNamesOf(Type type)
     {

@@ -40,10 +40,6 @@ public sealed class ProjectionContext(NpgsqlConnection connection, NpgsqlTransac
 
     public void Queue(NpgsqlBatchCommand command) => _queued.Add(command);
 
-    public NpgsqlCommand CreateCommand(string sql) => new(sql, Connection, Transaction);
-
-    internal int QueuedCount => _queued.Count;
-
     /// <summary>Runs the queued statements; returns the rows affected by each.</summary>
     public async Task<int[]> FlushAsync(CancellationToken ct)
     {

@@ -4,8 +4,6 @@ using Peko.Ledger.Domain.Guests;
 
 namespace Peko.Ledger.Api.Features.Counter;
 
-
-
 /// <summary>Finds the guest that holds a request's identifiers (normalised first), or says a new one is needed.</summary>
 public static class GuestResolver
 {
@@ -25,8 +23,9 @@ public static class GuestResolver
     public static string LockKey(string chainId, GuestIdentifier id) => $"identifier:{chainId}:{id.Kind}:{id.Value}";
 
     /// <summary>
-    /// Every (not merged) guest holding any of <paramref name="ids"/>, earliest created first: the first survives when
-    /// they are merged. Also returns the identifiers none of them holds yet.
+    /// Every guest holding any of <paramref name="ids"/> (a merge re-points the absorbed guest's identifiers, so these
+    /// are never merged-away guests), earliest created first: the first survives when they are merged. Also returns
+    /// the identifiers none of them holds yet.
     /// </summary>
     public static async Task<(IReadOnlyList<string> Guests, IReadOnlyList<GuestIdentifier> Unheld)> FindAllAsync(UnitOfWork work,
         string chainId, IReadOnlyList<GuestIdentifier> ids, CancellationToken ct)
