@@ -3,6 +3,7 @@ using Peko.Ledger.Api.Features.Counter;
 using Peko.Ledger.Api.Features.Demo;
 using Peko.Ledger.Api.Features.Guests;
 using Peko.Ledger.Api.Features.Identity;
+using Peko.Ledger.Api.Features.Jobs;
 using Peko.Ledger.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -25,6 +26,7 @@ app.MapChains();
 app.MapCounter();
 app.MapGuests();
 app.MapIdentity();
+app.MapJobs();
 
 await app.RunAsync();
 

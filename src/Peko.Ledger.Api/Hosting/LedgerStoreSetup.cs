@@ -30,6 +30,8 @@ public static class LedgerStoreSetup
         builder.Services.AddSingleton<CounterService>();
         builder.Services.AddSingleton<GuestQueries>();
         builder.Services.AddSingleton<Features.Identity.MergeService>();
+        builder.Services.AddSingleton<Features.Jobs.LedgerJobs>();
+        builder.Services.AddSingleton<Features.Jobs.JobRuns>();
         return database;
     }
 }
