@@ -30,8 +30,14 @@ public static class LedgerStoreSetup
         builder.Services.AddSingleton<CounterService>();
         builder.Services.AddSingleton<GuestQueries>();
         builder.Services.AddSingleton<Features.Identity.MergeService>();
-        builder.Services.AddSingleton<Features.Jobs.LedgerJobs>();
+        builder.Services.AddSingleton(sp => new Features.Jobs.LedgerJobs(sp.GetRequiredService<LedgerStore>()));
         builder.Services.AddSingleton<Features.Jobs.JobRuns>();
+        builder.Services.AddSingleton(new Features.Jobs.SchedulerOptions
+        {
+            Enabled = builder.Configuration.GetValue("Peko:Scheduler:Enabled", true),
+            PollInterval = TimeSpan.FromSeconds(builder.Configuration.GetValue("Peko:Scheduler:PollSeconds", 30)),
+        });
+        builder.Services.AddHostedService<Features.Jobs.JobScheduler>();
         return database;
     }
 }

@@ -16,9 +16,12 @@ public sealed record JobCounts(long Guests, long EventsWritten);
 /// appended in one transaction per batch. A run killed half-way loses only its open batch; running again (or late)
 /// finds only what is still to do, so the events come out the same as one uninterrupted run on time.
 /// </summary>
-public sealed class LedgerJobs(LedgerStore store)
+public sealed class LedgerJobs(LedgerStore store, int batchSize = LedgerJobs.DefaultBatchSize)
 {
-    public const int BatchSize = 500;
+    public const int DefaultBatchSize = 500;
+
+    /// <summary>Called after each committed batch with the number of guests done so far (for progress, and for tests).</summary>
+    public Action<int>? AfterBatch { get; init; }
 
     /// <summary>Every lot whose expiry date is on or before <paramref name="asOf"/> (chain time zone) loses what is left of it.</summary>
     public async Task<JobCounts> ExpirePointsAsync(Chain chain, DateOnly asOf, CancellationToken ct)
@@ -28,7 +31,9 @@ public sealed class LedgerJobs(LedgerStore store)
             where chain_id = $1 and remaining > 0 and expires_on <= $2 order by guest_id
             """, ct, chain.Id, asOf);
         long written = 0;
-        foreach (var batch in guests.Chunk(BatchSize))
+        var done = 0;
+        foreach (var batch in guests.Chunk(batchSize))
+        {
             written += await InBatchAsync(chain, batch, PointsStream, "points", async (connection, tx) =>
             {
                 await using var due = new NpgsqlCommand("""
@@ -42,6 +47,8 @@ public sealed class LedgerJobs(LedgerStore store)
                         reader.GetInt64(3), reader.GetFieldValue<DateOnly>(4))));
                 return events;
             }, ct);
+            AfterBatch?.Invoke(done += batch.Length);
+        }
         return new JobCounts(guests.Count, written);
     }
 
@@ -54,10 +61,14 @@ public sealed class LedgerJobs(LedgerStore store)
         var (from, to) = Window(chain, asOf);
         var candidates = await TierChangesAsync(chain, from, to, null, null, null, ct);
         long written = 0;
-        foreach (var batch in candidates.Select(c => c.GuestId).Chunk(BatchSize))
+        var done = 0;
+        foreach (var batch in candidates.Select(c => c.GuestId).Chunk(batchSize))
+        {
             written += await InBatchAsync(chain, batch, MembershipStream, "membership", async (connection, tx) =>
                 (await TierChangesAsync(chain, from, to, batch, connection, tx, ct))
                 .Select(c => (c.GuestId, (object)new TierChanged(c.GuestId, c.From, c.To, c.Spend, asOf))).ToList(), ct);
+            AfterBatch?.Invoke(done += batch.Length);
+        }
         return new JobCounts(candidates.Count, written);
     }
 
