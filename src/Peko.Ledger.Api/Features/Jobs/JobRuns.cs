@@ -39,13 +39,14 @@ public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, ChainD
                 update ledger.job_runs set finished_at = $2, status = 'succeeded', guests = $3, events_written = $4
                 where run_id = $1
                 """, ct, runId, finished, counts.Guests, counts.EventsWritten);
-            log.LogInformation("Job {Job} for {Chain} as of {AsOf}: {Guests} guests, {Events} events", job, chainId, date,
-                counts.Guests, counts.EventsWritten);
+            log.LogInformation("Job {Job} for {Chain} as of {AsOf}: {Guests} guests, {Events} events", job, chainId,
+                date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), counts.Guests, counts.EventsWritten);
             return new JobRun(runId, job, date, trigger, started, finished, "succeeded", counts.Guests, counts.EventsWritten, null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogError(e, "Job {Job} for {Chain} as of {AsOf} failed", job, chainId, date);
+            log.LogError(e, "Job {Job} for {Chain} as of {AsOf} failed", job, chainId,
+                date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
             await ExecuteAsync("update ledger.job_runs set finished_at = $2, status = 'failed', error = $3 where run_id = $1",
                 CancellationToken.None, runId, time.GetUtcNow(), e.GetType().Name);
             throw;

@@ -83,24 +83,22 @@ public sealed class LedgerJobs(LedgerStore store, int batchSize = LedgerJobs.Def
     async Task<List<(string GuestId, string From, string To, decimal Spend)>> TierChangesAsync(Chain chain, DateTimeOffset from,
         DateTimeOffset to, string[]? only, NpgsqlConnection? connection, NpgsqlTransaction? tx, CancellationToken ct)
     {
-        const string sql = """
+        // Two statements rather than "($4 is null or …)": a generic plan would turn that into a filter over the whole chain.
+        var sql = $"""
             select m.guest_id, m.tier,
                    coalesce(sum(s.amount) filter (where s.occurred_at > $2 and s.occurred_at <= $3), 0)
             from ledger.memberships m
             join ledger.guests g on g.guest_id = m.guest_id and g.merged_into is null
             left join ledger.guest_spend s on s.guest_id = m.guest_id
-            where m.chain_id = $1 and ($4::text[] is null or m.guest_id = any($4))
+            where m.chain_id = $1 {(only is null ? "" : "and m.guest_id = any($4)")}
             group by m.guest_id, m.tier
             """;
         await using var owned = connection is null ? await store.DataSource.OpenConnectionAsync(ct) : null;
         await using var command = new NpgsqlCommand(sql, connection ?? owned, tx)
         {
-            Parameters =
-            {
-                new() { Value = chain.Id }, new() { Value = from.ToUniversalTime() }, new() { Value = to.ToUniversalTime() },
-                new() { Value = (object?)only ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-            },
+            Parameters = { new() { Value = chain.Id }, new() { Value = from.ToUniversalTime() }, new() { Value = to.ToUniversalTime() } },
         };
+        if (only is not null) command.Parameters.Add(new NpgsqlParameter { Value = only, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         var changes = new List<(string, string, string, decimal)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
