@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<BenchArgs, Task<bool>>>(StringCompa
     ["eventstore"] = EventStoreBenchmark.RunAsync,
     ["counter"] = CounterBenchmark.RunAsync,
     ["identity"] = IdentityBenchmark.RunAsync,
+    ["jobs"] = JobsBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
