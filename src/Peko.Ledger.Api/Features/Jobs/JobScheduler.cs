@@ -12,7 +12,8 @@ public sealed record SchedulerOptions
 }
 
 /// <summary>
-/// The durable scheduler: each chain's nightly expiry and tier recompute, due at 03:00 in the chain's time zone, held in
+/// The durable scheduler: each chain's nightly expiry and tier recompute, due at the schedule's local time (03:00 by
+/// default) in the chain's time zone, held in
 /// <c>ledger.job_schedules</c>. An instance claims a due job with a lease (<c>for update skip locked</c>), so several
 /// instances side by side run it once; a run whose instance died is taken over when its lease ends, and because the
 /// jobs only do what is still to do, finishing it twice writes nothing twice. After downtime, a due job runs once as
@@ -47,12 +48,12 @@ public sealed class JobScheduler(NpgsqlDataSource dataSource, JobRuns runs, Chai
         var ran = 0;
         while (await ClaimAsync(ct) is { } due)
         {
-            var (chainId, job) = due;
+            var (chainId, job, at) = due;
             try
             {
                 await runs.RunAsync(chainId, job, asOf: null, "schedule", ct);
                 var chain = await chains.GetAsync(chainId, ct);
-                await ReleaseAsync(chainId, job, NextRun(chain.TimeZone, new TimeOnly(3, 0), time.GetUtcNow()), ct);
+                await ReleaseAsync(chainId, job, NextRun(chain.TimeZone, at, time.GetUtcNow()), ct);
                 ran++;
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -77,7 +78,7 @@ public sealed class JobScheduler(NpgsqlDataSource dataSource, JobRuns runs, Chai
         }
     }
 
-    async Task<(string ChainId, string Job)?> ClaimAsync(CancellationToken ct)
+    async Task<(string ChainId, string Job, TimeOnly LocalTime)?> ClaimAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var claim = dataSource.CreateCommand("""
@@ -86,11 +87,11 @@ public sealed class JobScheduler(NpgsqlDataSource dataSource, JobRuns runs, Chai
                   where next_due_at <= $2 and (lease_until is null or lease_until < $2)
                   order by next_due_at, chain_id, job limit 1 for update skip locked) due
             where s.chain_id = due.chain_id and s.job = due.job
-            returning s.chain_id, s.job
+            returning s.chain_id, s.job, s.local_time
             """);
         foreach (var p in new object[] { _instance, now, now + options.Lease }) claim.Parameters.AddWithValue(p);
         await using var reader = await claim.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetString(1)) : null;
+        return await reader.ReadAsync(ct) ? (reader.GetString(0), reader.GetString(1), reader.GetFieldValue<TimeOnly>(2)) : null;
     }
 
     Task ReleaseAsync(string chainId, string job, DateTimeOffset nextDue, CancellationToken ct) => ExecuteAsync("""
