@@ -1,3 +1,4 @@
+using Peko.Ledger.Api.Features.Accounting;
 using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Api.Features.Counter;
 using Peko.Ledger.Api.Features.Demo;
@@ -27,6 +28,7 @@ app.MapCounter();
 app.MapGuests();
 app.MapIdentity();
 app.MapJobs();
+app.MapAccounting();
 
 await app.RunAsync();
 

@@ -1,3 +1,4 @@
+using Peko.Ledger.Domain.Accounting;
 using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.Domain.Guests;
 using Peko.Ledger.Domain.Membership;
@@ -39,7 +40,10 @@ public static class LedgerEventTypes
         .Register<SpendReversed>("spend-reversed")
         .Register<SpendMovedIn>("spend-moved-in")
         .Register<SpendMovedOut>("spend-moved-out")
-        .Register<TierChanged>("tier-changed");
+        .Register<TierChanged>("tier-changed")
+        // accounting stream
+        .Register<AccountingSettingsChanged>("accounting-settings-changed")
+        .Register<MonthClosed>("month-closed");
 
     /// <summary>Stream ids by kind; a guest's three streams share the guest id.</summary>
     public static string GuestStream(string guestId) => $"guest-{guestId}";

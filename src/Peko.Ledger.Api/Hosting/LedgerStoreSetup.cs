@@ -24,7 +24,8 @@ public static class LedgerStoreSetup
             .Inline(new ChainReadModel(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)))
             .Inline(new GuestReadModel())
             .Inline(new PointsReadModel())
-            .Inline(new MembershipReadModel()));
+            .Inline(new MembershipReadModel())
+            .Async(new AccountingReadModel()));
         builder.Services.AddSingleton<ChainDirectory>();
         builder.Services.AddSingleton<ChainAdministration>();
         builder.Services.AddSingleton<CounterService>();
@@ -32,6 +33,9 @@ public static class LedgerStoreSetup
         builder.Services.AddSingleton<Features.Identity.MergeService>();
         builder.Services.AddSingleton(sp => new Features.Jobs.LedgerJobs(sp.GetRequiredService<LedgerStore>()));
         builder.Services.AddSingleton<Features.Jobs.JobRuns>();
+        builder.Services.AddSingleton<Features.Accounting.AccountingService>();
+        builder.Services.AddSingleton<Features.Accounting.AccountingReports>();
+        builder.Services.AddSingleton<Features.Accounting.AccountingStore>();
         builder.Services.AddSingleton(new Features.Jobs.SchedulerOptions
         {
             Enabled = builder.Configuration.GetValue("Peko:Scheduler:Enabled", true),
