@@ -16,9 +16,9 @@ public static class AccountingEndpoints
     public static void MapAccounting(this IEndpointRouteBuilder app)
     {
         var accounting = app.MapGroup("/v1/chains/{chainId}/accounting").WithTags("Accounting");
-        accounting.MapGet("/allocation", Allocation).WithSummary("Per restaurant and month: issued, redeemed, expired, voided, adjusted, liability.");
-        accounting.MapGet("/settlement", Settlement).WithSummary("Issuer x redeemer redemptions of the month and the vouchers that settle them.");
-        accounting.MapGet("/liability", Liability).WithSummary("Outstanding points and their value by issuing restaurant, as of an instant.");
+        accounting.MapGet("/allocation", Allocation).Produces<AllocationReport>(200, "application/json", "text/csv").WithSummary("Per restaurant and month: issued, redeemed, expired, voided, adjusted, liability.");
+        accounting.MapGet("/settlement", Settlement).Produces<SettlementReport>(200, "application/json", "text/csv").WithSummary("Issuer x redeemer redemptions of the month and the vouchers that settle them.");
+        accounting.MapGet("/liability", Liability).Produces<LiabilityReport>(200, "application/json", "text/csv").WithSummary("Outstanding points and their value by issuing restaurant, as of an instant.");
         accounting.MapGet("/settings", Settings).WithSummary("Settlement policy, expected redemption rate, closed months.");
         accounting.MapPut("/settings", ChangeSettings).WithSummary("Choose the settlement policy and the expected redemption rate (admin).");
         accounting.MapPost("/months/{month}/close", Close).WithSummary("Close a month: its reports never change again (accountant, admin).");
