@@ -13,7 +13,9 @@ public sealed class ProjectionProgress(NpgsqlDataSource dataSource, EventTypeReg
 
     /// <summary>
     /// Waits until the projection has applied every event of its types committed before this call; false if that
-    /// takes longer than <paramref name="timeout"/> (the runner is behind, or runs nowhere).
+    /// takes longer than <paramref name="timeout"/> (the runner is behind, or runs nowhere). The target is the newest
+    /// committed event, not the newest below the runner's horizon: an older transaction still running anywhere in the
+    /// cluster holds the horizon back, and the caller must still see its own last write.
     /// </summary>
     public async Task<bool> WaitForCommittedAsync(string projection, TimeSpan timeout, CancellationToken ct)
     {
@@ -21,7 +23,7 @@ public sealed class ProjectionProgress(NpgsqlDataSource dataSource, EventTypeReg
             .SelectMany(types.StoredNamesOf).Distinct().ToArray();
         await using var command = dataSource.CreateCommand("""
             select tx_id, seq from ledger.events
-            where type = any($1) and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            where type = any($1)
             order by tx_id desc, seq desc limit 1
             """);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
