@@ -105,21 +105,23 @@ public sealed class AccountingRulesTests(ChainsForAccounting api) : IClassFixtur
     static string Encoding(byte[] bytes) => System.Text.Encoding.UTF8.GetString(bytes);
 
     [Fact]
-    public async Task Months_close_in_order_once_ended_and_only_once()
+    public async Task The_first_close_takes_earlier_months_with_it_then_months_close_in_order_once_ended_and_only_once()
     {
         var chain = await api.NewChainAsync();
         await chain.EarnAsync(On(1, 10), "d1", 100_000m, Unique.Phone(), "o-1");
 
         await (await chain.CloseAsync(On(1, 31, 23), "2026-01")).ProblemAsync(HttpStatusCode.UnprocessableEntity, "month-not-ended");
-        await (await chain.CloseAsync(On(3, 2), "2026-02")).ProblemAsync(HttpStatusCode.UnprocessableEntity, "close-months-in-order");
-        await (await chain.CloseAsync(On(3, 2), "2025-12")).ProblemAsync(HttpStatusCode.UnprocessableEntity, "close-months-in-order");
         await (await chain.CloseAsync(On(3, 2), "2026-1")).FieldErrorAsync("month");
-        await (await chain.CloseAsync(On(3, 2), "2026-01")).ShouldBeAsync(HttpStatusCode.OK);
+        await (await chain.CloseAsync(On(3, 2), "2026-01")).ShouldBeAsync(HttpStatusCode.OK); // and every month before it
         await (await chain.CloseAsync(On(3, 2), "2026-01")).ProblemAsync(HttpStatusCode.Conflict, "month-already-closed");
+        await (await chain.CloseAsync(On(3, 2), "2025-12")).ProblemAsync(HttpStatusCode.Conflict, "month-already-closed");
+        await (await chain.CloseAsync(On(4, 2), "2026-03")).ProblemAsync(HttpStatusCode.UnprocessableEntity, "close-months-in-order");
         var settings = await (await chain.Admin.GetAsync(chain.Chain.Url("accounting/settings"))).ShouldBeAsync(HttpStatusCode.OK);
         Assert.Equal(("2026-01", "2026-02"), ((string)settings["closedThrough"]!, (string)settings["nextToClose"]!));
         var january = await chain.ReportAsync("allocation", "month=2026-01");
         Assert.Equal("closed", (string)january["report"]!["status"]!);
+        var december = await chain.ReportAsync("allocation", "month=2025-12");
+        Assert.Equal("closed", (string)december["report"]!["status"]!);
     }
 
     [Fact]

@@ -156,23 +156,23 @@ public sealed class AccountingTests
     }
 
     [Fact]
-    public void Months_close_in_order_from_the_chain_first_month_once_they_have_ended()
+    public void The_first_close_takes_every_earlier_month_with_it_and_later_months_close_in_order_once_ended()
     {
-        var created = new DateTimeOffset(2026, 1, 5, 2, 0, 0, TimeSpan.Zero);
         var march = new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
         var books = AccountingBooks.Initial;
 
-        Assert.Equal("close-months-in-order",
-            Assert.Throws<LedgerRuleViolation>(() => AccountingDecider.Close(books, Chain, created, new(2026, 2), march)).Code);
-        var january = AccountingDecider.Close(books, Chain, created, new(2026, 1), march);
+        var january = AccountingDecider.Close(books, Chain, new(2026, 1), march);
         books = AccountingBooks.Evolve(books, january);
-        Assert.Equal("month-already-closed",
-            Assert.Throws<LedgerRuleViolation>(() => AccountingDecider.Close(books, Chain, created, new(2026, 1), march)).Code);
         Assert.True(books.IsClosed(new(2025, 11)));
+        Assert.False(books.IsClosed(new(2026, 2)));
+        Assert.Equal("month-already-closed",
+            Assert.Throws<LedgerRuleViolation>(() => AccountingDecider.Close(books, Chain, new(2025, 12), march)).Code);
+        Assert.Equal("close-months-in-order",
+            Assert.Throws<LedgerRuleViolation>(() => AccountingDecider.Close(books, Chain, new(2026, 3), march.AddMonths(1))).Code);
         // 1 March 00:00 in Ho Chi Minh City is 28 February 17:00 UTC.
         Assert.Equal("month-not-ended", Assert.Throws<LedgerRuleViolation>(() =>
-            AccountingDecider.Close(books, Chain, created, new(2026, 2), new DateTimeOffset(2026, 2, 28, 16, 59, 0, TimeSpan.Zero))).Code);
+            AccountingDecider.Close(books, Chain, new(2026, 2), new DateTimeOffset(2026, 2, 28, 16, 59, 0, TimeSpan.Zero))).Code);
         Assert.Equal("2026-02",
-            AccountingDecider.Close(books, Chain, created, new(2026, 2), new DateTimeOffset(2026, 2, 28, 17, 0, 0, TimeSpan.Zero)).Month);
+            AccountingDecider.Close(books, Chain, new(2026, 2), new DateTimeOffset(2026, 2, 28, 17, 0, 0, TimeSpan.Zero)).Month);
     }
 }

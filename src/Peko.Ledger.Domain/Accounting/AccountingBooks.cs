@@ -28,21 +28,16 @@ public sealed record AccountingBooks(string SettlementPolicy, decimal? ExpectedR
 public static class AccountingDecider
 {
     /// <summary>
-    /// Closes <paramref name="month"/>. Months close in order: the first close is the month the chain was created in
-    /// (which also closes anything dated before it), each later one the month after the last closed. A month closes
-    /// only once it has ended in the chain's time zone.
+    /// Closes <paramref name="month"/>, once it has ended in the chain's time zone. The first close may be any ended
+    /// month and closes every month before it too (a chain's history can start before the chain joined Peko Ledger);
+    /// after that, months close one after another.
     /// </summary>
-    public static MonthClosed Close(AccountingBooks books, Chain chain, DateTimeOffset chainCreatedAt, AccountingMonth month,
-        DateTimeOffset now)
+    public static MonthClosed Close(AccountingBooks books, Chain chain, AccountingMonth month, DateTimeOffset now)
     {
         if (books.IsClosed(month))
             throw new LedgerRuleViolation("month-already-closed", $"{month} is already closed.");
-        var expected = books.ClosedThrough?.Next ?? AccountingMonth.Of(chainCreatedAt, chain.TimeZone);
-        if (month != expected)
-            throw new LedgerRuleViolation("close-months-in-order",
-                month < expected
-                    ? $"{month} is before the chain's first month ({expected}); close {expected} first."
-                    : $"Close {expected} first: months close one after another.");
+        if (books.ClosedThrough is { } closed && month != closed.Next)
+            throw new LedgerRuleViolation("close-months-in-order", $"Close {closed.Next} first: months close one after another.");
         if (month.Next.StartIn(chain.TimeZone) > now)
             throw new LedgerRuleViolation("month-not-ended", $"{month} has not ended yet in {chain.TimeZone.Id}.");
         return new MonthClosed(chain.Id, month.ToString(), now);

@@ -1,14 +1,13 @@
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Domain.Accounting;
-using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.EventStore;
 using Peko.Ledger.EventStore.Projections;
 using Peko.Ledger.EventStore.ReadModels;
 
 namespace Peko.Ledger.Api.Features.Accounting;
 
-public sealed record AccountingSettings(string SettlementPolicy, decimal? ExpectedRedemptionRate, string? ClosedThrough, string NextToClose);
+public sealed record AccountingSettings(string SettlementPolicy, decimal? ExpectedRedemptionRate, string? ClosedThrough, string? NextToClose);
 
 /// <summary>The accountant's commands: close a month, choose the settlement policy.</summary>
 public sealed class AccountingService(LedgerStore store, ChainDirectory chains, AccountingReports reports,
@@ -21,43 +20,40 @@ public sealed class AccountingService(LedgerStore store, ChainDirectory chains, 
     public async Task<AccountingSettings> CloseAsync(string chainId, AccountingMonth month, Caller caller, CancellationToken ct)
     {
         var chain = await chains.GetAsync(chainId, ct);
-        var (books, version, createdAt) = await LoadAsync(chainId, ct);
-        var closed = AccountingDecider.Close(books, chain, createdAt, month, time.GetUtcNow());
+        var (books, version) = await LoadAsync(chainId, ct);
+        var closed = AccountingDecider.Close(books, chain, month, time.GetUtcNow());
         var stored = await AppendAsync(chainId, version, closed, caller, ct);
         if (!await progress.WaitForAsync(AccountingReadModel.ProjectionName, stored.Position, AccountingReports.CatchUpTimeout, ct))
             throw new ProjectionBehindException(AccountingReadModel.ProjectionName); // closed; reports freeze on first read
         await reports.FreezeAsync(chainId, month, ct);
         log.LogInformation("Month {Month} of chain {Chain} closed by {Actor}", month, chainId, caller.KeyId);
-        return Describe(chain, AccountingBooks.Evolve(books, closed), createdAt);
+        return Describe(AccountingBooks.Evolve(books, closed));
     }
 
     public async Task<AccountingSettings> ChangeSettingsAsync(string chainId, string? policy, decimal? expectedRedemptionRate,
         Caller caller, CancellationToken ct)
     {
         var chain = await chains.GetAsync(chainId, ct);
-        var (books, version, createdAt) = await LoadAsync(chainId, ct);
+        var (books, version) = await LoadAsync(chainId, ct);
         var changed = AccountingDecider.ChangeSettings(chain, policy, expectedRedemptionRate, time.GetUtcNow());
         await AppendAsync(chainId, version, changed, caller, ct);
-        return Describe(chain, AccountingBooks.Evolve(books, changed), createdAt);
+        return Describe(AccountingBooks.Evolve(books, changed));
     }
 
     public async Task<AccountingSettings> SettingsAsync(string chainId, CancellationToken ct)
     {
-        var chain = await chains.GetAsync(chainId, ct);
-        var (books, _, createdAt) = await LoadAsync(chainId, ct);
-        return Describe(chain, books, createdAt);
+        await chains.GetAsync(chainId, ct); // 404 for a chain that does not exist
+        return Describe((await LoadAsync(chainId, ct)).Books);
     }
 
-    static AccountingSettings Describe(Chain chain, AccountingBooks books, DateTimeOffset createdAt) =>
-        new(books.SettlementPolicy, books.ExpectedRedemptionRate, books.ClosedThrough?.ToString(),
-            (books.ClosedThrough?.Next ?? AccountingMonth.Of(createdAt, chain.TimeZone)).ToString());
+    /// <summary>Until a first month is closed, any ended month may be: <c>nextToClose</c> is null.</summary>
+    static AccountingSettings Describe(AccountingBooks books) =>
+        new(books.SettlementPolicy, books.ExpectedRedemptionRate, books.ClosedThrough?.ToString(), books.ClosedThrough?.Next.ToString());
 
-    async Task<(AccountingBooks Books, long Version, DateTimeOffset ChainCreatedAt)> LoadAsync(string chainId, CancellationToken ct)
+    async Task<(AccountingBooks Books, long Version)> LoadAsync(string chainId, CancellationToken ct)
     {
-        var chainEvents = await store.ReadStreamAsync(Chain.StreamId(chainId), ct: ct);
-        var createdAt = chainEvents.Select(e => e.Data).OfType<ChainCreated>().Single().CreatedAt;
         var events = await store.ReadStreamAsync(AccountingBooks.StreamId(chainId), ct: ct);
-        return (AccountingBooks.From(events.Select(e => e.Data)), events.Count == 0 ? 0 : events[^1].Version, createdAt);
+        return (AccountingBooks.From(events.Select(e => e.Data)), events.Count == 0 ? 0 : events[^1].Version);
     }
 
     async Task<StoredEvent> AppendAsync(string chainId, long version, object e, Caller caller, CancellationToken ct)
