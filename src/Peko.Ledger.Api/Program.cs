@@ -4,6 +4,7 @@ using Peko.Ledger.Api.Features.Demo;
 using Peko.Ledger.Api.Features.Guests;
 using Peko.Ledger.Api.Features.Identity;
 using Peko.Ledger.Api.Features.Jobs;
+using Peko.Ledger.Api.Features.Migration;
 using Peko.Ledger.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +28,7 @@ app.MapCounter();
 app.MapGuests();
 app.MapIdentity();
 app.MapJobs();
+app.MapMigrations();
 
 await app.RunAsync();
 

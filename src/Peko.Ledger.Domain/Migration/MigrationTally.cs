@@ -2,21 +2,48 @@ using Peko.Ledger.Domain.Guests;
 
 namespace Peko.Ledger.Domain.Migration;
 
+/// <summary>
+/// What the groups of a migration came to so far. Kept with a commit's progress, in the same transaction as each
+/// batch, so a commit resumed after a crash reports exactly what an uninterrupted one would.
+/// </summary>
+public sealed class MigrationResults
+{
+    public int GuestsCreated { get; set; }
+    public int GuestsMatched { get; set; }
+    public int LedgerMerges { get; set; }
+    public int WithinFile { get; set; }
+    public int InLedger { get; set; }
+    public int TiersDifferingFromSource { get; set; }
+    public int Opened { get; set; }
+    public int Adjusted { get; set; }
+    public int Unchanged { get; set; }
+    public long MigratedBefore { get; set; }
+    public long OpeningBalances { get; set; }
+    public long AdjustedUp { get; set; }
+    public long AdjustedDown { get; set; }
+    public long Shortfall { get; set; }
+    public SortedDictionary<string, int> ByIdentifier { get; set; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, int> Tiers { get; set; } = new(StringComparer.Ordinal);
+    public List<MatchedLine> Matches { get; set; } = [];
+}
+
 /// <summary>Counts rows, matches and results as a migration goes, and gives the report; pure.</summary>
 public sealed class MigrationTally(string restaurantId)
 {
     public const int ListedAtMost = 1000;
 
     readonly List<RowRejected> _rejected = [];
-    readonly List<MatchedLine> _matches = [];
-    readonly Dictionary<string, int> _byIdentifier = new(StringComparer.Ordinal);
-    readonly Dictionary<string, int> _tiers = new(StringComparer.Ordinal);
-    int _rows, _blank, _accepted, _rejectedCount, _create, _matched, _merges, _withinFile, _inLedger, _tierDiffers;
-    int _opened, _adjusted, _unchanged, _notInFile;
-    long _inFile, _before, _opening, _up, _down, _shortfall;
+    int _rows, _blank, _accepted, _rejectedCount, _notInFile;
+    long _inFile;
+
+    public MigrationResults Results { get; private set; } = new();
+
+    /// <summary>Carries on from the results of batches an earlier, interrupted run committed.</summary>
+    public void Resume(MigrationResults results) => Results = results;
 
     public void RowRead() => _rows++;
     public void BlankLine() => _blank++;
+    public void MigratedBeforeButNotInFile(int members) => _notInFile = members;
 
     public void Rejected(RowRejected row)
     {
@@ -30,44 +57,44 @@ public sealed class MigrationTally(string restaurantId)
         _inFile += member.Points;
     }
 
-    public void MigratedBeforeButNotInFile(int members) => _notInFile = members;
-
     public void Group(GuestGroup group, GroupResult result)
     {
-        if (result.Created) _create++; else _matched++;
-        _merges += result.Merged;
-        _tiers[result.Tier] = _tiers.GetValueOrDefault(result.Tier) + 1;
+        var r = Results;
+        if (result.Created) r.GuestsCreated++; else r.GuestsMatched++;
+        r.LedgerMerges += result.Merged;
+        r.Tiers[result.Tier] = r.Tiers.GetValueOrDefault(result.Tier) + 1;
         foreach (var match in group.Matches)
         {
-            if (match.WithLine is null) _inLedger++; else _withinFile++;
+            if (match.WithLine is null) r.InLedger++; else r.WithinFile++;
             var by = IdentifierNames.Of(match.By);
-            _byIdentifier[by] = _byIdentifier.GetValueOrDefault(by) + 1;
-            if (_matches.Count < ListedAtMost) _matches.Add(new MatchedLine(match.Line, by, match.WithLine, match.WithGuest));
+            r.ByIdentifier[by] = r.ByIdentifier.GetValueOrDefault(by) + 1;
+            if (r.Matches.Count < ListedAtMost) r.Matches.Add(new MatchedLine(match.Line, by, match.WithLine, match.WithGuest));
         }
         foreach (var m in result.Members)
         {
-            _before += m.PointsBefore;
+            r.MigratedBefore += m.PointsBefore;
+            r.Shortfall += m.Shortfall;
             if (m.Member.SourceTier is { Length: > 0 } source && !string.Equals(source.Trim(), result.Tier, StringComparison.OrdinalIgnoreCase))
-                _tierDiffers++;
+                r.TiersDifferingFromSource++;
             switch (m.Outcome)
             {
-                case MemberOutcome.Opened: _opened++; _opening += m.PointsChange; break;
-                case MemberOutcome.Adjusted: _adjusted++; break;
-                default: _unchanged++; break;
+                case MemberOutcome.Opened: r.Opened++; r.OpeningBalances += m.PointsChange; break;
+                case MemberOutcome.Adjusted when m.PointsChange >= 0: r.Adjusted++; r.AdjustedUp += m.PointsChange; break;
+                case MemberOutcome.Adjusted: r.Adjusted++; r.AdjustedDown -= m.PointsChange; break;
+                default: r.Unchanged++; break;
             }
-            if (m.Outcome == MemberOutcome.Adjusted && m.PointsChange > 0) _up += m.PointsChange;
-            if (m.Outcome == MemberOutcome.Adjusted && m.PointsChange < 0) _down -= m.PointsChange;
-            _shortfall += m.Shortfall;
         }
     }
 
     public MigrationReport Report()
     {
-        var after = _before + _opening + _up - _down;
-        return new MigrationReport(_rows, _blank, _accepted, _rejectedCount, [.. _rejected], _create, _matched, _merges,
-            new MatchSummary(_withinFile, _inLedger, new SortedDictionary<string, int>(_byIdentifier), [.. _matches]),
-            new MemberSummary(_opened, _adjusted, _unchanged, _notInFile),
-            new PointsReconciliation(restaurantId, _inFile, _before, _opening, _up, _down, _shortfall, after, after == _inFile),
-            new SortedDictionary<string, int>(_tiers), _tierDiffers);
+        var r = Results;
+        var after = r.MigratedBefore + r.OpeningBalances + r.AdjustedUp - r.AdjustedDown;
+        return new MigrationReport(_rows, _blank, _accepted, _rejectedCount, [.. _rejected], r.GuestsCreated, r.GuestsMatched,
+            r.LedgerMerges, new MatchSummary(r.WithinFile, r.InLedger, r.ByIdentifier, [.. r.Matches]),
+            new MemberSummary(r.Opened, r.Adjusted, r.Unchanged, _notInFile),
+            new PointsReconciliation(restaurantId, _inFile, r.MigratedBefore, r.OpeningBalances, r.AdjustedUp, r.AdjustedDown,
+                r.Shortfall, after, after == _inFile),
+            r.Tiers, r.TiersDifferingFromSource);
     }
 }
