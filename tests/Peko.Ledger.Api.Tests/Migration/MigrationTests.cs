@@ -52,6 +52,25 @@ public sealed class MigrationTests(MigrationHost api) : IClassFixture<MigrationH
     }
 
     [Fact]
+    public async Task Migrated_spend_sets_the_tier_and_a_till_spends_migrated_points_at_once_in_another_restaurant()
+    {
+        var chain = await api.NewChainAsync();
+        var file = System.Text.Encoding.UTF8.GetBytes("""
+            Mã khách hàng,Tên khách hàng,Điện thoại,Điểm hiện tại,Tổng bán,Ngày giao dịch cuối
+            KH1,Chị Vàng,01623 456 789,"1.200","13.000.000",15/10/2026
+            KH2,Anh Đồng,0912 345 678,50,"200.000",
+            """);
+        var dryRun = await DryRunAsync(chain, "d1", "kiotviet", file);
+        Assert.Equal((1, 1), ((int)dryRun["report"]!["tiers"]!["Gold"]!, (int)dryRun["report"]!["tiers"]!["Bronze"]!));
+        await CommitAsync(chain, (string)dryRun["migrationId"]!);
+
+        var lookup = await (await chain.Admin.GetAsync(chain.Url("lookup?phone=0323456789"))).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.Equal(("Gold", 1_200L, "d1"), ((string)lookup["tier"]!, (long)lookup["balance"]!, (string)lookup["lastVisit"]!["restaurantId"]!));
+        var redeemed = await chain.RedeemAsync(chain.Admin, "d2", 1_000, new { phone = "+84 32 345 6789" });
+        Assert.Equal(200, (long)redeemed["balance"]!);
+    }
+
+    [Fact]
     public async Task Committing_twice_or_uploading_the_same_file_again_changes_nothing()
     {
         var chain = await api.NewChainAsync();
