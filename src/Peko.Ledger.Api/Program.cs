@@ -5,6 +5,7 @@ using Peko.Ledger.Api.Features.Demo;
 using Peko.Ledger.Api.Features.Guests;
 using Peko.Ledger.Api.Features.Identity;
 using Peko.Ledger.Api.Features.Jobs;
+using Peko.Ledger.Api.Features.Migration;
 using Peko.Ledger.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -29,6 +30,7 @@ app.MapGuests();
 app.MapIdentity();
 app.MapJobs();
 app.MapAccounting();
+app.MapMigrations();
 
 await app.RunAsync();
 

@@ -42,6 +42,11 @@ public static class LedgerStoreSetup
             PollInterval = TimeSpan.FromSeconds(builder.Configuration.GetValue("Peko:Scheduler:PollSeconds", 30)),
         });
         builder.Services.AddHostedService<Features.Jobs.JobScheduler>();
+        builder.Services.AddSingleton<Features.Migration.MigrationRecords>();
+        builder.Services.AddSingleton<Features.Migration.MigrationService>();
+        builder.Services.AddSingleton<Features.Migration.MigrationCommit>();
+        builder.Services.AddSingleton<Features.Migration.MigrationCommitter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.Migration.MigrationCommitter>());
         return database;
     }
 }

@@ -1,3 +1,4 @@
+using Peko.Ledger.Domain.Migration;
 using Peko.Ledger.Domain.Points;
 
 namespace Peko.Ledger.Domain.Accounting;
@@ -54,6 +55,9 @@ public sealed record PointMovements(
             [new LotIssued(x.LotId, x.RestaurantId, x.OrderId, x.PointValue)],
             NonZero([new LotMovement(MovementKind.Issued, x.LotId, x.RestaurantId, null, x.Points - x.DeficitRepaid)]),
             Repaid(x.GuestId, x.DeficitRepaid)),
+        // A restaurant's own programme's balance, brought in: issued by that restaurant, whose liability it stays.
+        OpeningBalanceMigrated x => new(x.OccurredAt, null, [new LotIssued(x.LotId, x.RestaurantId, null, x.PointValue)],
+            NonZero([new LotMovement(MovementKind.Issued, x.LotId, x.RestaurantId, null, x.Points)]), []),
         PointsRedeemed x => new(x.OccurredAt, null, [], NonZero(
             [.. x.Lots.Select(l => new LotMovement(MovementKind.Redeemed, l.LotId, l.IssuedBy, x.RestaurantId, l.Points))]), []),
         OrderVoided x => Voided(x),

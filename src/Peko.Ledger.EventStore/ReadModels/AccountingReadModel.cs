@@ -18,7 +18,8 @@ public sealed class AccountingReadModel : IProjection
 
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(ChainCreated), typeof(AccountingSettingsChanged), typeof(MonthClosed), typeof(PointsEarned),
-         typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired), typeof(PointsMovedIn)];
+         typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired), typeof(PointsMovedIn),
+         typeof(Domain.Migration.OpeningBalanceMigrated)];
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {

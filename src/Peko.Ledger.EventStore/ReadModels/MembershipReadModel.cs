@@ -1,4 +1,5 @@
 using Peko.Ledger.Domain.Membership;
+using Peko.Ledger.Domain.Migration;
 using Peko.Ledger.EventStore.Projections;
 
 namespace Peko.Ledger.EventStore.ReadModels;
@@ -7,7 +8,8 @@ namespace Peko.Ledger.EventStore.ReadModels;
 public sealed class MembershipReadModel : IProjection
 {
     public string Name => "memberships";
-    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged), typeof(SpendMovedIn), typeof(SpendMovedOut)];
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged), typeof(SpendMovedIn), typeof(SpendMovedOut),
+        typeof(OpeningSpendMigrated)];
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {
@@ -43,6 +45,15 @@ public sealed class MembershipReadModel : IProjection
                 case SpendMovedOut m:
                     context.Queue("update ledger.memberships set window_spend = window_spend - $2 where guest_id = $1",
                         m.GuestId, m.Orders.Sum(o => o.Amount));
+                    break;
+                case OpeningSpendMigrated s:
+                    // Counted like an order's spend, under the spend id, so merges and undos move it like one.
+                    context.Queue("""
+                        insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
+                        values ($1, $2, $3, $4, $5, $6)
+                        """, s.GuestId, s.RestaurantId, s.SpendId, e.ChainId, s.OccurredAt.ToUniversalTime(), s.Amount);
+                    context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1",
+                        s.GuestId, s.Amount);
                     break;
                 case TierChanged t:
                     context.Queue("update ledger.memberships set tier = $2, window_spend = $3 where guest_id = $1",
