@@ -21,7 +21,7 @@ public sealed class AccountingReports(AccountingStore store, ChainDirectory chai
     public const string Settlement = "settlement";
 
     /// <summary>How long a report waits for the projection to apply what was committed before it was asked for.</summary>
-    public static TimeSpan CatchUpTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(15);
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
