@@ -17,12 +17,7 @@ public sealed class MembershipReadModel : IProjection
             switch (e.Data)
             {
                 case SpendRecorded s:
-                    context.Queue("""
-                        insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
-                        values ($1, $2, $3, $4, $5, $6)
-                        """, s.GuestId, s.RestaurantId, s.OrderId, e.ChainId, s.OccurredAt.ToUniversalTime(), s.Amount);
-                    context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1",
-                        s.GuestId, s.Amount);
+                    RecordSpend(context, s.GuestId, s.RestaurantId, s.OrderId, e.ChainId, s.OccurredAt, s.Amount);
                     break;
                 case SpendReversed s:
                     context.Queue("""
@@ -48,12 +43,7 @@ public sealed class MembershipReadModel : IProjection
                     break;
                 case OpeningSpendMigrated s:
                     // Counted like an order's spend, under the spend id, so merges and undos move it like one.
-                    context.Queue("""
-                        insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
-                        values ($1, $2, $3, $4, $5, $6)
-                        """, s.GuestId, s.RestaurantId, s.SpendId, e.ChainId, s.OccurredAt.ToUniversalTime(), s.Amount);
-                    context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1",
-                        s.GuestId, s.Amount);
+                    RecordSpend(context, s.GuestId, s.RestaurantId, s.SpendId, e.ChainId, s.OccurredAt, s.Amount);
                     break;
                 case TierChanged t:
                     context.Queue("update ledger.memberships set tier = $2, window_spend = $3 where guest_id = $1",
@@ -61,6 +51,16 @@ public sealed class MembershipReadModel : IProjection
                     break;
             }
         return ValueTask.CompletedTask;
+    }
+
+    static void RecordSpend(ProjectionContext context, string guestId, string restaurantId, string orderId, string chainId,
+        DateTimeOffset occurredAt, decimal amount)
+    {
+        context.Queue("""
+            insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
+            values ($1, $2, $3, $4, $5, $6)
+            """, guestId, restaurantId, orderId, chainId, occurredAt.ToUniversalTime(), amount);
+        context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1", guestId, amount);
     }
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken ct)

@@ -27,20 +27,25 @@ public static class AccountingEndpoints
     static async Task<IResult> Allocation(string chainId, string? month, Caller caller, HttpContext http, AccountingReports reports,
         CancellationToken ct)
     {
-        var restaurant = Reader(caller, chainId);
-        var served = await reports.AllocationAsync(chainId, AccountingMonth.Parse(month), ct);
-        var report = restaurant is null ? served.Report : served.Report.ForRestaurant(restaurant);
-        if (AccountingCsv.Wanted(http.Request)) return Results.Bytes(AccountingCsv.Allocation(report), AccountingCsv.ContentType);
-        return restaurant is null ? Results.Bytes(served.Json, "application/json") : Results.Json(report, AccountingReports.Json);
+        var restaurant = Reader(caller, chainId); // who may read comes before any work
+        return Respond(await reports.AllocationAsync(chainId, AccountingMonth.Parse(month), ct), restaurant, http,
+            (report, id) => report.ForRestaurant(id), AccountingCsv.Allocation);
     }
 
     static async Task<IResult> Settlement(string chainId, string? month, Caller caller, HttpContext http, AccountingReports reports,
         CancellationToken ct)
     {
-        var restaurant = Reader(caller, chainId);
-        var served = await reports.SettlementAsync(chainId, AccountingMonth.Parse(month), ct);
-        var report = restaurant is null ? served.Report : served.Report.ForRestaurant(restaurant);
-        if (AccountingCsv.Wanted(http.Request)) return Results.Bytes(AccountingCsv.Settlement(report), AccountingCsv.ContentType);
+        var restaurant = Reader(caller, chainId); // who may read comes before any work
+        return Respond(await reports.SettlementAsync(chainId, AccountingMonth.Parse(month), ct), restaurant, http,
+            (report, id) => report.ForRestaurant(id), AccountingCsv.Settlement);
+    }
+
+    /// <summary>The whole chain's JSON is served as kept (byte for byte for a closed month); a manager's view is cut from it.</summary>
+    static IResult Respond<T>(ServedReport<T> served, string? restaurant, HttpContext http, Func<T, string, T> forRestaurant,
+        Func<T, byte[]> csv)
+    {
+        var report = restaurant is null ? served.Report : forRestaurant(served.Report, restaurant);
+        if (AccountingCsv.Wanted(http.Request)) return Results.Bytes(csv(report), AccountingCsv.ContentType);
         return restaurant is null ? Results.Bytes(served.Json, "application/json") : Results.Json(report, AccountingReports.Json);
     }
 
