@@ -43,6 +43,7 @@ public static class LedgerStoreSetup
         });
         builder.Services.AddHostedService<Features.Jobs.JobScheduler>();
         builder.Services.AddSingleton<Features.Migration.MigrationRecords>();
+        builder.Services.AddSingleton<Features.Migration.MemberStaging>();
         builder.Services.AddSingleton<Features.Migration.MigrationService>();
         builder.Services.AddSingleton<Features.Migration.MigrationCommit>();
         builder.Services.AddSingleton<Features.Migration.MigrationCommitter>();
