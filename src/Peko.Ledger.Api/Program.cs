@@ -1,3 +1,4 @@
+using Peko.Ledger.Api.Features.Audit;
 using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Api.Features.Counter;
 using Peko.Ledger.Api.Features.Demo;
@@ -11,6 +12,7 @@ builder.AddLedgerLogging();
 builder.AddLedgerProblems();
 var database = await builder.AddLedgerStoreAsync();
 builder.AddLedgerAuth(database);
+builder.AddLedgerAudit();
 builder.AddLedgerHealth();
 builder.AddDemoChain(database);
 builder.Services.AddOpenApi();
@@ -20,6 +22,7 @@ var app = builder.Build();
 app.UseLedgerProblems();
 app.UseRequestLogging();
 app.UseLedgerAuth();
+app.UseAuditorReads();
 app.MapOpenApi();
 app.MapLedgerHealth();
 app.MapChains();
@@ -27,6 +30,7 @@ app.MapCounter();
 app.MapGuests();
 app.MapIdentity();
 app.MapJobs();
+app.MapAudit();
 
 await app.RunAsync();
 
