@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Npgsql;
 using Peko.Ledger.EventStore;
@@ -25,7 +26,8 @@ public sealed class AuditExport(NpgsqlDataSource dataSource)
         var range = await LogRange.FindAsync(dataSource, chainId, from, to, ct);
         var checkpoints = (await Checkpoints.LoadAsync(dataSource, chainId, ct)).GetValueOrDefault(chainId) ?? new Queue<Checkpoint>();
         var (events, running) = (range?.EventsBefore ?? 0, range?.RunningHashBefore ?? EventHash.Start);
-        await using var json = new Utf8JsonWriter(body);
+        // Relaxed escaping: names in data stay readable UTF-8, and a quote is \" rather than \u0022.
+        await using var json = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         Line(body, json, w =>
         {
             w.WriteString("kind", "header");

@@ -10,7 +10,8 @@ namespace Peko.Ledger.Api.Features.Audit;
 /// </summary>
 public sealed class AuditorReads(NpgsqlDataSource dataSource, TimeProvider time, ILogger<AuditorReads> log)
 {
-    public async Task RecordAsync(HttpContext context)
+    /// <summary>Records the request; <paramref name="failure"/> is what it threw (the problem handler outside maps it).</summary>
+    public async Task RecordAsync(HttpContext context, Exception? failure = null)
     {
         if (context.Features.Get<Caller>() is not { } caller) return;
         var endpoint = context.GetEndpoint() as RouteEndpoint;
@@ -19,7 +20,15 @@ public sealed class AuditorReads(NpgsqlDataSource dataSource, TimeProvider time,
         var action = $"{context.Request.Method} {endpoint?.RoutePattern.RawText ?? "(no route)"}";
         var chainId = context.Request.RouteValues["chainId"] as string;
         var target = context.Request.RouteValues["guestId"] as string;
-        var status = context.Response.StatusCode;
+        var status = failure switch
+        {
+            null => context.Response.StatusCode,
+            ForbiddenException => StatusCodes.Status403Forbidden,
+            NotFoundException => StatusCodes.Status404NotFound,
+            Domain.InvalidInput or BadHttpRequestException => StatusCodes.Status400BadRequest,
+            OperationCanceledException => 499, // the client went away (an export cut short)
+            _ => StatusCodes.Status500InternalServerError,
+        };
         log.LogInformation("Audit read by {KeyId} ({Role}) on chain {ChainId}: {Action} {Target} -> {Status}",
             caller.KeyId, Caller.RoleName(caller.Role), chainId, action, target, status);
         try
@@ -64,10 +73,12 @@ public static class AuditSetup
             {
                 await next(context);
             }
-            finally
+            catch (Exception e)
             {
-                await reads.RecordAsync(context);
+                await reads.RecordAsync(context, e);
+                throw;
             }
+            await reads.RecordAsync(context);
         });
         return app;
     }
