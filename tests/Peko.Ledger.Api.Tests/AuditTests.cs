@@ -22,6 +22,7 @@ public sealed class AuditTests(AuditedChain api) : IClassFixture<AuditedChain>
         var binh = (string)(await api.Chain.EarnAsync(api.Chain.Admin, "d2", 500_000m, new { phone = binhPhone }))["guestId"]!;
         await (await api.Chain.Admin.PostAsJsonAsync(api.Chain.Url($"guests/{ann}/merges"), new { otherGuestId = binh, reason = "same person" }))
             .ShouldBeAsync(HttpStatusCode.Created);
+        await api.AllBelowTheHorizonAsync();
         return (ann, binh);
     }
 

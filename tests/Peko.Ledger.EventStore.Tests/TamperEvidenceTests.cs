@@ -23,7 +23,23 @@ public sealed class TamperEvidenceTests(LedgerDatabase db) : IClassFixture<Ledge
                 new Renamed("Nguyễn Thị Linh ✓")));
             await store.AppendAsync(chain, TestStore.Deposit(s, ExpectedVersion.Any, 7));
         }
+        await AllBelowTheHorizonAsync(chain);
         return (chain, streams);
+    }
+
+    /// <summary>
+    /// Checkpoints cover only events below the oldest running transaction of the whole server, and other test classes
+    /// hold transactions open on it: wait until this chain's events are all below.
+    /// </summary>
+    async Task AllBelowTheHorizonAsync(string chain)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await TestStore.CountAsync(db.DataSource, $"select count(*) from ledger.events where chain_id = '{chain}' " +
+                    "and tx_id >= pg_snapshot_xmin(pg_current_snapshot())") == 0) return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("A transaction stayed open for 10 s.");
     }
 
     LedgerVerifier Verifier(int checkpointEvery = 4) => new(db.DataSource, new AuditOptions { CheckpointEvery = checkpointEvery }, _clock);

@@ -70,11 +70,24 @@ public static class AuditLog
     /// Pages of the log in (tx_id, seq) order after <paramref name="after"/> and up to <paramref name="until"/>
     /// (inclusive), one chain or all, committed only.
     /// </summary>
-    public static async IAsyncEnumerable<List<AuditedEvent>> LogAsync(NpgsqlDataSource dataSource, string? chainId,
-        LogPosition after, LogPosition? until, [EnumeratorCancellation] CancellationToken ct)
+    public static IAsyncEnumerable<List<AuditedEvent>> LogAsync(NpgsqlDataSource dataSource, string? chainId,
+        LogPosition after, LogPosition? until, CancellationToken ct) =>
+        PagesAsync(dataSource, AuditedEvent.Columns, AuditedEvent.Read, e => e.Position, chainId, after, until, ct);
+
+    /// <summary>As <see cref="LogAsync"/>, only each event's chain, position and hash: what running hashes need.</summary>
+    public static IAsyncEnumerable<List<LoggedHash>> HashesAsync(NpgsqlDataSource dataSource, string? chainId,
+        LogPosition after, LogPosition? until, CancellationToken ct) =>
+        PagesAsync(dataSource, "chain_id, tx_id, seq, hash",
+            r => new LoggedHash(r.GetString(0), new LogPosition(r.GetFieldValue<ulong>(1), r.GetInt64(2)),
+                r.IsDBNull(3) ? null : r.GetFieldValue<byte[]>(3)),
+            h => h.Position, chainId, after, until, ct);
+
+    static async IAsyncEnumerable<List<T>> PagesAsync<T>(NpgsqlDataSource dataSource, string columns,
+        Func<NpgsqlDataReader, T> read, Func<T, LogPosition> positionOf, string? chainId, LogPosition after,
+        LogPosition? until, [EnumeratorCancellation] CancellationToken ct)
     {
         var sql = $"""
-            select {AuditedEvent.Columns} from ledger.events
+            select {columns} from ledger.events
             where (tx_id, seq) > ($1, $2) and (tx_id, seq) <= ($3, $4) and tx_id < pg_snapshot_xmin(pg_current_snapshot())
               {(chainId is null ? "" : "and chain_id = $6")}
             order by tx_id, seq limit $5
@@ -90,12 +103,15 @@ public static class AuditLog
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = end.Seq });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
             if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
-            var page = new List<AuditedEvent>(PageSize);
+            var page = new List<T>(PageSize);
             await using (var reader = await command.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct)) page.Add(AuditedEvent.Read(reader));
+                while (await reader.ReadAsync(ct)) page.Add(read(reader));
             if (page.Count > 0) yield return page;
             if (page.Count < PageSize) yield break;
-            after = page[^1].Position;
+            after = positionOf(page[^1]);
         }
     }
 }
+
+/// <summary>An event's chain, place in the log and stored hash.</summary>
+public sealed record LoggedHash(string ChainId, LogPosition Position, byte[]? Hash);

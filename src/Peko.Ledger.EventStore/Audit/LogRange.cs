@@ -22,7 +22,7 @@ public sealed record LogRange(LogPosition First, LogPosition Last, long EventsBe
         // The running hash before the stretch: from the last checkpoint before it, over the hashes in between.
         var checkpoint = await Checkpoints.LastBeforeAsync(dataSource, chainId, start, ct);
         var (events, running) = checkpoint is null ? (0L, EventHash.Start) : (checkpoint.Events, checkpoint.RunningHash);
-        await foreach (var page in AuditLog.LogAsync(dataSource, chainId, checkpoint?.Position ?? LogPosition.Start, start, ct))
+        await foreach (var page in AuditLog.HashesAsync(dataSource, chainId, checkpoint?.Position ?? LogPosition.Start, start, ct))
             foreach (var e in page.Where(e => e.Position < start))
                 (events, running) = (events + 1, EventHash.Next(running, e.Hash ?? new byte[32]));
         return new LogRange(start, end, events, running);

@@ -24,7 +24,7 @@ public sealed class LogSeal(NpgsqlDataSource dataSource, AuditOptions options)
         ChainRun Run(string chain) => chains.TryGetValue(chain, out var run) ? run
             : chains[chain] = new ChainRun(chain, sealedSoFar.GetValueOrDefault(chain) ?? new Queue<Checkpoint>());
 
-        await foreach (var page in AuditLog.LogAsync(dataSource, chainId, LogPosition.Start, null, ct))
+        await foreach (var page in AuditLog.HashesAsync(dataSource, chainId, LogPosition.Start, null, ct))
             foreach (var e in page) Run(e.ChainId).Add(e, options.CheckpointEvery, outcome);
         foreach (var chain in sealedSoFar.Keys) Run(chain).End(outcome);
         return outcome;
@@ -36,7 +36,7 @@ public sealed class LogSeal(NpgsqlDataSource dataSource, AuditOptions options)
         long _events;
         byte[] _running = EventHash.Start;
         readonly long _lastSealed = ahead.Count == 0 ? 0 : ahead.Last().Events;
-        public void Add(AuditedEvent e, int every, Outcome outcome)
+        public void Add(LoggedHash e, int every, Outcome outcome)
         {
             while (ahead.TryPeek(out var due) && due.Position < e.Position)
                 Broken(outcome, ahead.Dequeue(), $"its event at seq {due.Position.Seq} is gone; {_events} events lead up to it now");

@@ -20,6 +20,21 @@ public sealed class AuditedChain : ApiFactory
         CounterD1 = await Chain.IssueKeyAsync("counter", "d1");
     }
 
+    /// <summary>
+    /// Exports and checkpoints cover only events below the oldest running transaction of the whole server, and other
+    /// test classes hold transactions open on it: wait until this chain's events are all below.
+    /// </summary>
+    public async Task AllBelowTheHorizonAsync()
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await ScalarAsync("select count(*) from ledger.events where chain_id = 'audited-chain' " +
+                    "and tx_id >= pg_snapshot_xmin(pg_current_snapshot())") == 0) return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("A transaction stayed open for 10 s.");
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
