@@ -38,30 +38,48 @@ static class AppendStatements
         returning seq, version, tx_id
         """;
 
+    // The common case, one event, without the recursion: the planner's work per append is most of the cost here.
+    const string InsertOneEvent = """
+        insert into ledger.events (stream_id, version, type, data, chain_id, recorded_at,
+                                   correlation_id, causation_id, actor, restaurant_id, idempotency_key, hash, previous_hash)
+        select $1, s.base + 1, $10[1], $11[1], $3, $4, $5, $6, $7, $8, $9,
+               ledger.event_hash($3, $1, s.base + 1, $10[1], $11[1], $4, $5, $6, $7, $8, $9, p.hash), p.hash
+        from s left join ledger.events p on p.stream_id = $1 and p.version = s.base
+        returning seq, version, tx_id
+        """;
+
     // $2 = number of events; $12 = stream kind; $13 = expected version.
-    const string NewStream = """
+    const string NewStreamHead = """
         with recursive s as (
             insert into ledger.streams (id, kind, chain_id, version, created_at, updated_at)
             values ($1, $12, $3, $2, $4, $4)
             on conflict (id) do nothing
             returning 0::bigint as base)
-        """ + InsertEvents;
+        """;
 
-    const string ExactVersion = """
+    const string ExactVersionHead = """
         with recursive s as (
             update ledger.streams set version = version + $2, updated_at = $4
             where id = $1 and chain_id = $3 and version = $13
             returning version - $2 as base)
-        """ + InsertEvents;
+        """;
 
-    const string AnyVersion = """
+    const string AnyVersionHead = """
         with recursive s as (
             insert into ledger.streams as st (id, kind, chain_id, version, created_at, updated_at)
             values ($1, $12, $3, $2, $4, $4)
             on conflict (id) do update set version = st.version + excluded.version, updated_at = excluded.updated_at
             where st.chain_id = excluded.chain_id
             returning st.version - $2 as base)
-        """ + InsertEvents;
+        """;
+
+    // [expected: no stream, exactly, any][one event, several]
+    static readonly string[,] Statements =
+    {
+        { NewStreamHead + "\n" + InsertOneEvent, NewStreamHead + InsertEvents },
+        { ExactVersionHead + "\n" + InsertOneEvent, ExactVersionHead + InsertEvents },
+        { AnyVersionHead + "\n" + InsertOneEvent, AnyVersionHead + InsertEvents },
+    };
 
     public static NpgsqlBatchCommand Lock(string streamId) =>
         new("select pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { new() { Value = streamId } } };
@@ -69,8 +87,8 @@ static class AppendStatements
     public static NpgsqlBatchCommand Append(string chainId, StreamAppend append, DateTimeOffset recordedAt,
         EventMetadata metadata, EventTypeRegistry types)
     {
-        var sql = append.Expected.IsAny ? AnyVersion : append.Expected.IsNoStream ? NewStream : ExactVersion;
-        var command = new NpgsqlBatchCommand(sql);
+        var command = new NpgsqlBatchCommand(Statements[append.Expected.IsAny ? 2 : append.Expected.IsNoStream ? 0 : 1,
+            append.Events.Count == 1 ? 0 : 1]);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string>{ TypedValue = append.StreamId });
         p.Add(new NpgsqlParameter<long> { TypedValue = append.Events.Count });
