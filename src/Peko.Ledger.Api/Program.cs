@@ -1,3 +1,4 @@
+using Peko.Ledger.Api.Features.Accounting;
 using Peko.Ledger.Api.Features.Audit;
 using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Api.Features.Counter;
@@ -5,6 +6,7 @@ using Peko.Ledger.Api.Features.Demo;
 using Peko.Ledger.Api.Features.Guests;
 using Peko.Ledger.Api.Features.Identity;
 using Peko.Ledger.Api.Features.Jobs;
+using Peko.Ledger.Api.Features.Migration;
 using Peko.Ledger.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -31,6 +33,8 @@ app.MapGuests();
 app.MapIdentity();
 app.MapJobs();
 app.MapAudit();
+app.MapAccounting();
+app.MapMigrations();
 
 await app.RunAsync();
 

@@ -1,6 +1,8 @@
+using Peko.Ledger.Domain.Accounting;
 using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.Domain.Guests;
 using Peko.Ledger.Domain.Membership;
+using Peko.Ledger.Domain.Migration;
 using Peko.Ledger.Domain.Points;
 
 namespace Peko.Ledger.EventStore;
@@ -39,7 +41,14 @@ public static class LedgerEventTypes
         .Register<SpendReversed>("spend-reversed")
         .Register<SpendMovedIn>("spend-moved-in")
         .Register<SpendMovedOut>("spend-moved-out")
-        .Register<TierChanged>("tier-changed");
+        .Register<TierChanged>("tier-changed")
+        // accounting stream
+        .Register<AccountingSettingsChanged>("accounting-settings-changed")
+        .Register<MonthClosed>("month-closed")
+        // migration of restaurants' own programmes (issue 8): one event on each of the guest's three streams
+        .Register<GuestMemberMigrated>("guest-member-migrated")
+        .Register<OpeningBalanceMigrated>("opening-balance-migrated")
+        .Register<OpeningSpendMigrated>("opening-spend-migrated");
 
     /// <summary>Stream ids by kind; a guest's three streams share the guest id.</summary>
     public static string GuestStream(string guestId) => $"guest-{guestId}";

@@ -33,6 +33,7 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SchemaMigrator(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<ProjectionDaemon>();
+        services.AddSingleton<ProjectionProgress>();
         services.AddHostedService(sp => sp.GetRequiredService<ProjectionDaemon>());
         return services;
     }

@@ -25,6 +25,12 @@ public sealed class AccessTests(ChainWithThreeRestaurants api) : IClassFixture<C
         { "GET", $"/v1/chains/{Chain}/guests" },
         { "GET", $"/v1/chains/{Chain}/guests/gst_1" },
         { "GET", $"/v1/chains/{Chain}/guests/gst_1/history" },
+        { "GET", $"/v1/chains/{Chain}/accounting/allocation?month=2026-01" },
+        { "GET", $"/v1/chains/{Chain}/accounting/settlement?month=2026-01" },
+        { "GET", $"/v1/chains/{Chain}/accounting/liability" },
+        { "GET", $"/v1/chains/{Chain}/accounting/settings" },
+        { "PUT", $"/v1/chains/{Chain}/accounting/settings" },
+        { "POST", $"/v1/chains/{Chain}/accounting/months/2026-01/close" },
     };
 
     static HttpRequestMessage Call(string method, string path, object? body = null) =>

@@ -45,6 +45,11 @@ public sealed class HostTests(ApiFactory api) : IClassFixture<ApiFactory>
     [InlineData("/v1/chains/{chainId}/guests", "get")]
     [InlineData("/v1/chains/{chainId}/guests/{guestId}", "get")]
     [InlineData("/v1/chains/{chainId}/guests/{guestId}/history", "get")]
+    [InlineData("/v1/chains/{chainId}/accounting/allocation", "get")]
+    [InlineData("/v1/chains/{chainId}/accounting/settlement", "get")]
+    [InlineData("/v1/chains/{chainId}/accounting/liability", "get")]
+    [InlineData("/v1/chains/{chainId}/accounting/settings", "put")]
+    [InlineData("/v1/chains/{chainId}/accounting/months/{month}/close", "post")]
     public async Task The_OpenAPI_document_lists_every_endpoint(string path, string method)
     {
         using var client = api.CreateClient();

@@ -24,7 +24,8 @@ public static class LedgerStoreSetup
             .Inline(new ChainReadModel(new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)))
             .Inline(new GuestReadModel())
             .Inline(new PointsReadModel())
-            .Inline(new MembershipReadModel()));
+            .Inline(new MembershipReadModel())
+            .Async(new AccountingReadModel()));
         builder.Services.AddSingleton<ChainDirectory>();
         builder.Services.AddSingleton<ChainAdministration>();
         builder.Services.AddSingleton<CounterService>();
@@ -32,12 +33,20 @@ public static class LedgerStoreSetup
         builder.Services.AddSingleton<Features.Identity.MergeService>();
         builder.Services.AddSingleton(sp => new Features.Jobs.LedgerJobs(sp.GetRequiredService<LedgerStore>()));
         builder.Services.AddSingleton<Features.Jobs.JobRuns>();
+        builder.Services.AddSingleton<Features.Accounting.AccountingService>();
+        builder.Services.AddSingleton<Features.Accounting.AccountingReports>();
+        builder.Services.AddSingleton<Features.Accounting.AccountingStore>();
         builder.Services.AddSingleton(new Features.Jobs.SchedulerOptions
         {
             Enabled = builder.Configuration.GetValue("Peko:Scheduler:Enabled", true),
             PollInterval = TimeSpan.FromSeconds(builder.Configuration.GetValue("Peko:Scheduler:PollSeconds", 30)),
         });
         builder.Services.AddHostedService<Features.Jobs.JobScheduler>();
+        builder.Services.AddSingleton<Features.Migration.MigrationRecords>();
+        builder.Services.AddSingleton<Features.Migration.MigrationService>();
+        builder.Services.AddSingleton<Features.Migration.MigrationCommit>();
+        builder.Services.AddSingleton<Features.Migration.MigrationCommitter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.Migration.MigrationCommitter>());
         return database;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Domain;
 using Peko.Ledger.EventStore;
+using Peko.Ledger.EventStore.Projections;
 
 namespace Peko.Ledger.Api.Hosting;
 
@@ -41,7 +42,7 @@ public static class Problems
     /// <summary>Most broken rules are 422; a few say "that exists already" (409) or "there is no such thing" (404).</summary>
     static int StatusFor(string code) => code switch
     {
-        "chain-exists" or "restaurant-exists" or "idempotency-key-reused" => StatusCodes.Status409Conflict,
+        "chain-exists" or "restaurant-exists" or "idempotency-key-reused" or "month-already-closed" => StatusCodes.Status409Conflict,
         _ when code.EndsWith("-not-found", StringComparison.Ordinal) => StatusCodes.Status404NotFound,
         _ => StatusCodes.Status422UnprocessableEntity,
     };
@@ -96,8 +97,14 @@ public static class Problems
                     Status = StatusCodes.Status409Conflict, Type = Type("version-conflict"),
                     Title = "Someone else changed this at the same moment; retry the request.",
                 },
+                ProjectionBehindException => new ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable, Type = Type("catching-up"),
+                    Title = "The ledger's reports are still taking in the latest events; retry in a few seconds.",
+                },
                 _ => null,
             };
+            if (exception is ProjectionBehindException) http.Response.Headers.RetryAfter = "5";
             if (problem is null)
             {
                 log.LogError(exception, "Unhandled exception on {Method} {Path}", http.Request.Method, http.Request.Path);

@@ -23,6 +23,9 @@ public sealed record Currency(string Code, int MinorUnits)
     /// <summary>Rounds a computed amount (a discount, a point's value) to what the currency can express.</summary>
     public decimal Round(decimal amount) => decimal.Round(amount, MinorUnits, MidpointRounding.AwayFromZero);
 
+    /// <summary>Rounded, and written with exactly the currency's decimal places (12.5 SEK becomes 12.50).</summary>
+    public decimal Fixed(decimal amount) => Round(amount) + new decimal(0, 0, 0, false, (byte)MinorUnits);
+
     /// <summary>Checks an order amount: positive, not absurd, no more decimals than the currency has.</summary>
     public decimal ValidAmount(decimal amount, string field = "amount")
     {

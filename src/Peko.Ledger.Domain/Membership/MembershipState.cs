@@ -1,3 +1,5 @@
+using Peko.Ledger.Domain.Migration;
+
 namespace Peko.Ledger.Domain.Membership;
 
 /// <summary>A guest's membership folded from its events: the current tier and the spend counted toward tiers.</summary>
@@ -56,6 +58,9 @@ public sealed class MembershipState
                 break;
             case SpendMovedOut x:
                 foreach (var o in x.Orders) { _orders.Remove((o.RestaurantId, o.OrderId)); _origins.Remove((o.RestaurantId, o.OrderId)); }
+                break;
+            case OpeningSpendMigrated x:
+                _orders[(x.RestaurantId, x.SpendId)] = new Spend(x.RestaurantId, x.SpendId, x.OccurredAt, x.Amount);
                 break;
             case TierChanged x:
                 Tier = x.To;

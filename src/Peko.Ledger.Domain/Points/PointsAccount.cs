@@ -1,3 +1,5 @@
+using Peko.Ledger.Domain.Migration;
+
 namespace Peko.Ledger.Domain.Points;
 
 /// <summary>One earn's points: where they were issued, what is left, when they can be spent and when they expire.</summary>
@@ -123,6 +125,10 @@ public sealed class PointsAccount
                 foreach (var o in x.Orders) { _orders.Remove((o.RestaurantId, o.OrderId)); _orderOrigins.Remove((o.RestaurantId, o.OrderId)); }
                 Deficit -= x.Deficit;
                 _deficitByMerge.Remove(x.MergeId);
+                break;
+            case OpeningBalanceMigrated x:
+                _lots[x.LotId] = new PointsLot(x.LotId, x.RestaurantId, null, x.Points, x.Points, x.OccurredAt, x.OccurredAt,
+                    x.ExpiresOn, x.PointValue);
                 break;
             case PointsExpired x:
                 _lots[x.LotId] = _lots[x.LotId] with { Remaining = _lots[x.LotId].Remaining - x.Points };

@@ -5,7 +5,7 @@ using System.Text;
 namespace Peko.Ledger.EventStore.Audit;
 
 /// <summary>
-/// The event hash, v1, in C# (the append computes the same in SQL: <c>ledger.event_hash</c> in Schema/007_audit.sql).
+/// The event hash, v1, in C# (the append computes the same in SQL: <c>ledger.event_hash</c> in Schema/009_audit.sql).
 /// SHA-256 over netstrings (<c>&lt;UTF-8 byte length&gt;:&lt;bytes&gt;,</c>, null as <c>-1:,</c>) of, in order: the
 /// tag <c>peko-ledger-event-v1</c>, chain id, stream id, version, type, data (jsonb text), recorded-at
 /// (<c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c>), correlation id, causation id, actor, restaurant id, idempotency key, and the

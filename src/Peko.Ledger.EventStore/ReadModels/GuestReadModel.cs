@@ -1,5 +1,6 @@
 using Peko.Ledger.Domain.Guests;
 using Peko.Ledger.Domain.Membership;
+using Peko.Ledger.Domain.Migration;
 using Peko.Ledger.Domain.Points;
 using Peko.Ledger.EventStore.Projections;
 
@@ -11,7 +12,7 @@ public sealed class GuestReadModel : IProjection
     public string Name => "guests";
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(GuestRegistered), typeof(GuestIdentifierLinked), typeof(GuestNamed), typeof(SpendRecorded), typeof(PointsRedeemed),
-         typeof(GuestMergedInto), typeof(GuestRestored)];
+         typeof(GuestMergedInto), typeof(GuestRestored), typeof(GuestMemberMigrated)];
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {
@@ -36,6 +37,10 @@ public sealed class GuestReadModel : IProjection
                     break;
                 case PointsRedeemed r:
                     Visit(context, e.ChainId, r.GuestId, r.RestaurantId, r.OrderId, r.OccurredAt);
+                    break;
+                case GuestMemberMigrated { LastVisitAt: { } at } m:
+                    // The last visit the restaurant's own POS knew: lookups and managers see the guest as its guest.
+                    LastVisit(context, e.ChainId, m.GuestId, m.RestaurantId, at);
                     break;
                 case GuestMergedInto m:
                     Merged(context, m.AbsorbedId, m.SurvivorId);
@@ -89,6 +94,11 @@ public sealed class GuestReadModel : IProjection
             insert into ledger.guest_orders (chain_id, restaurant_id, order_id, guest_id) values ($1, $2, $3, $4)
             on conflict do nothing
             """, chainId, restaurantId, orderId, guestId);
+        LastVisit(context, chainId, guestId, restaurantId, at);
+    }
+
+    static void LastVisit(ProjectionContext context, string chainId, string guestId, string restaurantId, DateTimeOffset at)
+    {
         context.Queue("""
             insert into ledger.guest_visits (chain_id, restaurant_id, guest_id, last_visit_at) values ($1, $2, $3, $4)
             on conflict (chain_id, restaurant_id, guest_id)

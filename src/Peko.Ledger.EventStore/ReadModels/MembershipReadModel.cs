@@ -1,4 +1,5 @@
 using Peko.Ledger.Domain.Membership;
+using Peko.Ledger.Domain.Migration;
 using Peko.Ledger.EventStore.Projections;
 
 namespace Peko.Ledger.EventStore.ReadModels;
@@ -7,7 +8,8 @@ namespace Peko.Ledger.EventStore.ReadModels;
 public sealed class MembershipReadModel : IProjection
 {
     public string Name => "memberships";
-    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged), typeof(SpendMovedIn), typeof(SpendMovedOut)];
+    public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged), typeof(SpendMovedIn), typeof(SpendMovedOut),
+        typeof(OpeningSpendMigrated)];
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {
@@ -15,12 +17,7 @@ public sealed class MembershipReadModel : IProjection
             switch (e.Data)
             {
                 case SpendRecorded s:
-                    context.Queue("""
-                        insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
-                        values ($1, $2, $3, $4, $5, $6)
-                        """, s.GuestId, s.RestaurantId, s.OrderId, e.ChainId, s.OccurredAt.ToUniversalTime(), s.Amount);
-                    context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1",
-                        s.GuestId, s.Amount);
+                    RecordSpend(context, s.GuestId, s.RestaurantId, s.OrderId, e.ChainId, s.OccurredAt, s.Amount);
                     break;
                 case SpendReversed s:
                     context.Queue("""
@@ -44,12 +41,26 @@ public sealed class MembershipReadModel : IProjection
                     context.Queue("update ledger.memberships set window_spend = window_spend - $2 where guest_id = $1",
                         m.GuestId, m.Orders.Sum(o => o.Amount));
                     break;
+                case OpeningSpendMigrated s:
+                    // Counted like an order's spend, under the spend id, so merges and undos move it like one.
+                    RecordSpend(context, s.GuestId, s.RestaurantId, s.SpendId, e.ChainId, s.OccurredAt, s.Amount);
+                    break;
                 case TierChanged t:
                     context.Queue("update ledger.memberships set tier = $2, window_spend = $3 where guest_id = $1",
                         t.GuestId, t.To, t.WindowSpend);
                     break;
             }
         return ValueTask.CompletedTask;
+    }
+
+    static void RecordSpend(ProjectionContext context, string guestId, string restaurantId, string orderId, string chainId,
+        DateTimeOffset occurredAt, decimal amount)
+    {
+        context.Queue("""
+            insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
+            values ($1, $2, $3, $4, $5, $6)
+            """, guestId, restaurantId, orderId, chainId, occurredAt.ToUniversalTime(), amount);
+        context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1", guestId, amount);
     }
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken ct)

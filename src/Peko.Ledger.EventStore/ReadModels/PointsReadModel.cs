@@ -1,3 +1,4 @@
+using Peko.Ledger.Domain.Migration;
 using Peko.Ledger.Domain.Points;
 using Peko.Ledger.EventStore.Projections;
 
@@ -9,7 +10,7 @@ public sealed class PointsReadModel : IProjection
     public string Name => "points";
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(PointsEarned), typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired),
-         typeof(PointsMovedIn), typeof(PointsMovedOut)];
+         typeof(PointsMovedIn), typeof(PointsMovedOut), typeof(OpeningBalanceMigrated)];
 
     const string InsertLot = """
         insert into ledger.points_lots (lot_id, chain_id, guest_id, restaurant_id, order_id, points, remaining, earned_at,
@@ -44,6 +45,10 @@ public sealed class PointsReadModel : IProjection
                             x.OccurredAt.ToUniversalTime(), x.OccurredAt.ToUniversalTime(), x.ExpiresOn, x.PointValue);
                     Move(context, x.TakenFrom, -1);
                     Deficit(context, x.GuestId, -x.DeficitRepaid);
+                    break;
+                case OpeningBalanceMigrated x:
+                    context.Queue(InsertLot, x.LotId, e.ChainId, x.GuestId, x.RestaurantId, null, x.Points,
+                        x.OccurredAt.ToUniversalTime(), x.OccurredAt.ToUniversalTime(), x.ExpiresOn, x.PointValue);
                     break;
                 case PointsExpired x:
                     Move(context, [new LotPoints(x.LotId, x.IssuedBy, x.Points)], -1);

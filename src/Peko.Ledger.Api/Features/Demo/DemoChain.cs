@@ -11,7 +11,7 @@ namespace Peko.Ledger.Api.Features.Demo;
 /// months of orders (<see cref="DemoOrders"/>); on every start, an admin key, a counter key and a curl line that works.
 /// </summary>
 public sealed class DemoChain(LedgerDatabase database, ChainAdministration admin, DemoOrders orders, PlatformAdminKey platform,
-    IConfiguration configuration, ILogger<DemoChain> log) : IHostedService, IDisposable
+    IConfiguration configuration, TimeProvider time, ILogger<DemoChain> log) : IHostedService, IDisposable
 {
     readonly CancellationTokenSource _stopping = new();
     Task _seeding = Task.CompletedTask;
@@ -83,10 +83,15 @@ public sealed class DemoChain(LedgerDatabase database, ChainAdministration admin
               counter key ({keys.CounterRestaurant}) : {keys.CounterKey}
             Try it:
               curl -s -H "Authorization: Bearer {keys.CounterKey}" "{url}/v1/chains/{ChainId}/lookup?phone={keys.SamplePhone}"
+              curl -s -H "Authorization: Bearer {keys.AdminKey}" -H "Accept: text/csv" "{url}/v1/chains/{ChainId}/accounting/allocation?month={LastMonth()}"
             ────────────────────────────────────────────────────────────────────────────────
 
             """);
     }
+
+    /// <summary>Last month in the demo chain's time zone: a month the seeded orders fill.</summary>
+    string LastMonth() => Domain.Accounting.AccountingMonth.Of(time.GetUtcNow(),
+        TimeZoneInfo.FindSystemTimeZoneById("Asia/Ho_Chi_Minh")).Previous.ToString();
 
     public void Dispose() => _stopping.Dispose();
 

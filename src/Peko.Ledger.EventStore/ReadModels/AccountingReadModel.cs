@@ -1,0 +1,98 @@
+using Peko.Ledger.Domain.Accounting;
+using Peko.Ledger.Domain.Chains;
+using Peko.Ledger.Domain.Points;
+using Peko.Ledger.EventStore.Projections;
+
+namespace Peko.Ledger.EventStore.ReadModels;
+
+/// <summary>
+/// Every point movement with its issuing restaurant, value and months (async: runs after the counter's transaction,
+/// in log order, so a month's close books later events exactly as a rebuild will). The translation of events into
+/// movements is the domain's (<see cref="PointMovements"/>); this class only writes it down.
+/// </summary>
+public sealed class AccountingReadModel : IProjection
+{
+    public const string ProjectionName = "accounting";
+
+    public string Name => ProjectionName;
+
+    public IReadOnlyCollection<Type> EventTypes { get; } =
+        [typeof(ChainCreated), typeof(AccountingSettingsChanged), typeof(MonthClosed), typeof(PointsEarned),
+         typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired), typeof(PointsMovedIn),
+         typeof(Domain.Migration.OpeningBalanceMigrated)];
+
+    public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
+    {
+        foreach (var e in events)
+            switch (e.Data)
+            {
+                case ChainCreated c:
+                    context.Queue("insert into ledger.accounting_chains (chain_id, time_zone) values ($1, $2) on conflict do nothing",
+                        c.ChainId, c.TimeZone);
+                    break;
+                case AccountingSettingsChanged s:
+                    context.Queue("""
+                        update ledger.accounting_chains set settlement_policy = $2, expected_redemption_rate = $3::numeric
+                        where chain_id = $1
+                        """, s.ChainId, s.SettlementPolicy, s.ExpectedRedemptionRate);
+                    break;
+                case MonthClosed m:
+                    var month = AccountingMonth.Parse(m.Month).FirstDay;
+                    context.Queue("update ledger.accounting_chains set closed_through = $2 where chain_id = $1", m.ChainId, month);
+                    context.Queue("""
+                        insert into ledger.accounting_months (chain_id, month, closed_at, settlement_policy, expected_redemption_rate)
+                        select chain_id, $2, $3, settlement_policy, expected_redemption_rate from ledger.accounting_chains
+                        where chain_id = $1
+                        """, m.ChainId, month, m.ClosedAt.ToUniversalTime());
+                    break;
+                default:
+                    Write(e, PointMovements.Of(e.Data), context);
+                    break;
+            }
+        return ValueTask.CompletedTask;
+    }
+
+    static void Write(StoredEvent e, PointMovements movements, ProjectionContext context)
+    {
+        if (movements.IsEmpty) return;
+        if (movements.Lots.Count > 0)
+            context.Queue("""
+                insert into ledger.accounting_lots (lot_id, chain_id, issued_by, order_id, point_value)
+                select l.lot_id, $1, l.issued_by, l.order_id, l.point_value
+                from unnest($2::text[], $3::text[], $4::text[], $5::numeric[]) as l(lot_id, issued_by, order_id, point_value)
+                on conflict (lot_id) do nothing
+                """, e.ChainId, movements.Lots.Select(l => l.LotId).ToArray(), movements.Lots.Select(l => l.IssuedBy).ToArray(),
+                movements.Lots.Select(l => l.OrderId).ToArray(), movements.Lots.Select(l => l.PointValue).ToArray());
+
+        var at = movements.OccurredAt?.ToUniversalTime();
+        if (movements.Movements.Count > 0)
+        {
+            var m = movements.Movements;
+            context.Queue(AccountingEntrySql.LotMovements, e.ChainId, e.Seq, at, movements.LocalDate,
+                m.Select(x => x.Kind).ToArray(), m.Select(x => x.LotId).ToArray(), m.Select(x => x.IssuedBy).ToArray(),
+                m.Select(x => x.Redeemer).ToArray(), m.Select(x => x.Points).ToArray());
+        }
+        foreach (var shortfall in movements.Shortfalls)
+            switch (shortfall)
+            {
+                case ShortfallOwed s:
+                    context.Queue(AccountingEntrySql.ShortfallOwed, e.ChainId, e.Seq, at, movements.LocalDate,
+                        s.GuestId, s.RestaurantId, s.OrderId, s.Points);
+                    break;
+                case ShortfallRepaid s:
+                    context.Queue(AccountingEntrySql.ShortfallRepaid, e.ChainId, e.Seq, at, movements.LocalDate, s.GuestId, s.Points);
+                    break;
+                case ShortfallMoved s:
+                    context.Queue(AccountingEntrySql.ShortfallMoved, s.FromGuestId, s.ToGuestId, s.Points, e.ChainId);
+                    break;
+            }
+    }
+
+    public ValueTask ResetAsync(ProjectionContext context, CancellationToken ct)
+    {
+        // The closed months' served reports (accounting_reports) stay: they are documents, not projection rows.
+        foreach (var table in new[] { "accounting_entries", "accounting_claims", "accounting_lots", "accounting_months", "accounting_chains" })
+            context.Queue($"delete from ledger.{table}");
+        return ValueTask.CompletedTask;
+    }
+}
