@@ -3,6 +3,9 @@
 -- log is sealed every N events by a running hash. Auditor reads are recorded.
 
 alter table ledger.events add column hash bytea, add column previous_hash bytea;
+-- The hash of the stream's last event: the append chains the next event from it (AppendStatements) and moves it on
+-- with the stream's version, in the same statement.
+alter table ledger.streams add column last_hash bytea;
 
 -- The canonical form is built as text and converted to UTF-8 once: octet_length then counts UTF-8 bytes, which needs
 -- a UTF8 database (every cluster this service makes is one). Per-field bytea conversions cost five times as much.
@@ -23,21 +26,27 @@ $$;
 -- The event hash, v1. The append computes it in its one statement (AppendStatements), the backfill below for rows
 -- written before this script; LedgerVerifier and auditors' own tools recompute it from the row or an export line.
 -- data is jsonb's own text form (data::text), so the hash is over what is stored, whatever JSON the writer sent.
+-- plpgsql, not SQL: a SQL function whose arguments are expressions used more than once is not inlined, and is then
+-- set up again on every append (one append is one execution); plpgsql keeps its plan for the session (measured,
+-- server CPU per prepared append: 190-230 µs against 235-275 µs with the SQL function).
 create function ledger.event_hash(chain_id text, stream_id text, version bigint, type text, data jsonb,
     recorded_at timestamptz, correlation_id text, causation_id text, actor text, restaurant_id text,
     idempotency_key text, previous_hash bytea) returns bytea
-language sql stable parallel safe as $$
-    select sha256(convert_to(ledger.netstring('peko-ledger-event-v1') || ledger.netstring(chain_id)
+language plpgsql immutable parallel safe as $$
+begin
+    return sha256(convert_to(ledger.netstring('peko-ledger-event-v1') || ledger.netstring(chain_id)
         || ledger.netstring(stream_id) || ledger.netstring(version::text) || ledger.netstring(type)
         || ledger.netstring(data::text)
         || ledger.netstring(to_char(recorded_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
         || ledger.netstring(correlation_id) || ledger.netstring(causation_id) || ledger.netstring(actor)
         || ledger.netstring(restaurant_id) || ledger.netstring(idempotency_key)
-        || ledger.netstring(encode(previous_hash, 'hex')), 'UTF8'))
+        || ledger.netstring(encode(previous_hash, 'hex')), 'UTF8'));
+end
 $$;
 
--- Hashes every event that has none, in version order, chained from the hash of the event before it. Run once here
--- for the rows written before this script; also what a bulk load (benchmarks/BulkLoad) runs after its COPY.
+-- Hashes every event that has none, in version order, chained from the hash of the event before it, and moves the
+-- streams' last_hash on. Run once here for the rows written before this script; also what a bulk load
+-- (benchmarks/BulkLoad) runs after its COPY.
 -- Verify reports rows without a hash as written outside the append path, so only a trusted operator runs this.
 create function ledger.hash_unhashed_events() returns bigint
 language sql as $$
@@ -57,6 +66,10 @@ language sql as $$
     updated as (
         update ledger.events e set hash = c.hash, previous_hash = c.previous_hash
         from chained c where e.seq = c.seq
+        returning e.stream_id, e.version, c.hash),
+    heads as (
+        update ledger.streams s set last_hash = u.hash
+        from updated u where u.stream_id = s.id and u.version = s.version
         returning 1)
     select count(*) from updated
 $$;
