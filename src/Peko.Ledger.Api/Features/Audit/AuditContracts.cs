@@ -1,4 +1,5 @@
 using Peko.Ledger.Api.Features.Guests;
+using Peko.Ledger.EventStore.Audit;
 
 namespace Peko.Ledger.Api.Features.Audit;
 
@@ -14,3 +15,8 @@ public sealed record FindingResponse(string Kind, string? StreamId, long? Versio
 
 public sealed record VerifyResponse(bool Clean, long Streams, long Events, long CheckpointsChecked, long CheckpointsSealed,
     IReadOnlyList<FindingResponse> Findings);
+
+/// <summary>Replay and verify: every projection rebuilt from the events into shadow tables and compared with the live.</summary>
+public sealed record ReplayResponse(bool Clean, long EventsReplayed, long Differences, IReadOnlyList<ReplayTableResponse> Tables);
+
+public sealed record ReplayTableResponse(string Table, long LiveRows, long Differences, IReadOnlyList<RowDifference> First);

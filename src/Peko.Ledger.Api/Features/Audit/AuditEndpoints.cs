@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Domain;
@@ -16,6 +17,8 @@ public static class AuditEndpoints
             .WithSummary("A guest's balance, pending points, tier, open lots and window spend at an instant, replayed from its events.");
         chain.MapGet("/audit/verify", Verify)
             .WithSummary("Recompute the chain's hash chains and checkpoints; name every event changed behind the ledger's back.");
+        chain.MapGet("/audit/replay", Replay)
+            .WithSummary("Rebuild every projection of the chain from its events into shadow tables and compare them with the live ones, row by row. With Accept: application/x-ndjson, progress lines come first.");
         chain.MapGet("/audit/export", Export)
             .WithSummary("The chain's events in log order with metadata and hashes, as NDJSON (docs/audit.md).");
     }
@@ -40,6 +43,38 @@ public static class AuditEndpoints
             report.CheckpointsSealed,
             [.. report.Findings.Select(f => new FindingResponse(AuditExport.Name(f.Kind), f.StreamId, f.Version, f.Seq, f.Detail))]));
     }
+
+    static async Task Replay(string chainId, Caller caller, ReplayVerifier replay, HttpContext http, CancellationToken ct)
+    {
+        caller.EnsureChain(chainId);
+        caller.Require(Auditors);
+        var streaming = http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals(Ndjson, StringComparison.OrdinalIgnoreCase));
+        var response = http.Response;
+        response.ContentType = streaming ? Ndjson : "application/json; charset=utf-8";
+        Func<long, long, ValueTask>? progress = streaming
+            ? async (done, total) =>
+            {
+                await JsonSerializer.SerializeAsync(response.Body, new ReplayProgressLine("progress", done, total), Json, ct);
+                await response.Body.WriteAsync("\n"u8.ToArray(), ct);
+                await response.Body.FlushAsync(ct);
+            }
+            : null;
+        var report = await replay.VerifyAsync(chainId, progress, ct);
+        var result = new ReplayResponse(report.Clean, report.EventsReplayed, report.Differences,
+            [.. report.Tables.Select(t => new ReplayTableResponse(t.Table, t.LiveRows, t.Differences, t.First))]);
+        if (streaming)
+        {
+            await JsonSerializer.SerializeAsync(response.Body, new ReplayReportLine("report", result), Json, ct);
+            await response.Body.WriteAsync("\n"u8.ToArray(), ct);
+        }
+        else await JsonSerializer.SerializeAsync(response.Body, result, Json, ct);
+    }
+
+    const string Ndjson = "application/x-ndjson";
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    sealed record ReplayProgressLine(string Kind, long Events, long Total);
+    sealed record ReplayReportLine(string Kind, ReplayResponse Report);
 
     static IResult Export(string chainId, string? from, string? to, Caller caller, AuditExport export)
     {

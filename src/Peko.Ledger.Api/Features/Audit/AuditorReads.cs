@@ -57,6 +57,7 @@ public static class AuditSetup
             CheckpointEvery = builder.Configuration.GetValue("Peko:Audit:CheckpointEvery", 10_000),
         });
         builder.Services.AddSingleton<EventStore.Audit.LedgerVerifier>();
+        builder.Services.AddSingleton<EventStore.Audit.ReplayVerifier>();
         builder.Services.AddSingleton<GuestAsOf>();
         builder.Services.AddSingleton<AuditExport>();
         builder.Services.AddSingleton<AuditorReads>();
