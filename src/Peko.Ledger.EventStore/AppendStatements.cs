@@ -12,38 +12,100 @@ namespace Peko.Ledger.EventStore;
 /// </summary>
 static class AppendStatements
 {
-    const string InsertEvents = """
+    // Each event's hash chains to the previous event of its stream (docs/audit.md). It is computed here, inside the
+    // append's one statement, rather than in C#: hashing the stored jsonb's own text makes the hash cover exactly what
+    // verify and exports later read. The previous hash is the stream row's last_hash (read in CTE o, from the
+    // statement's snapshot: the stream's advisory lock, taken before, keeps it current), and the head statement moves
+    // it on with the version, so no lookup into ledger.events is needed. The base version is known before the write
+    // (the expected version; 0 for a new stream; o's version for "any"), so the hashes are computed first and the head
+    // writes the last one; the insert joins on the head, so a conflict writes nothing and returns no rows.
+    // $1 stream, $2 number of events, $3 chain, $4 recorded at, $5-$9 metadata, $10 types, $11 data, $12 stream kind,
+    // $13 expected version.
+    const string Previous = "with recursive o as (select version, last_hash from ledger.streams where id = $1),\n";
+
+    // The common case, one event, without the recursion: planning is a large part of an append's cost.
+    const string OneEventHash = """
+        h as (select ledger.event_hash($3, $1, {base} + 1, $10[1], $11[1], $4, $5, $6, $7, $8, $9,
+                                       (select last_hash from o)) as hash),
+        """;
+
+    const string InsertOneEvent = """
         insert into ledger.events (stream_id, version, type, data, chain_id, recorded_at,
-                                   correlation_id, causation_id, actor, restaurant_id, idempotency_key)
-        select $1, s.base + e.ord, e.type, e.data, $3, $4, $5, $6, $7, $8, $9
-        from s, unnest($10::text[], $11::jsonb[]) with ordinality as e(type, data, ord)
+                                   correlation_id, causation_id, actor, restaurant_id, idempotency_key, hash, previous_hash)
+        select $1, {base} + 1, $10[1], $11[1], $3, $4, $5, $6, $7, $8, $9, h.hash, (select last_hash from o)
+        from h, s
         returning seq, version, tx_id
         """;
 
-    // $2 = number of events; $12 = stream kind; $13 = expected version.
-    const string NewStream = """
-        with s as (
-            insert into ledger.streams (id, kind, chain_id, version, created_at, updated_at)
-            values ($1, $12, $3, $2, $4, $4)
+    // Several events: the recursive CTE chains them one after another; the head writes the last one's hash.
+    const string EventsHashes = """
+        e as (
+            select u.type, u.data, u.ord, {base} + u.ord as version
+            from unnest($10::text[], $11::jsonb[]) with ordinality as u(type, data, ord)),
+        h as (
+            select e.ord, (select last_hash from o) as previous_hash,
+                   ledger.event_hash($3, $1, e.version, e.type, e.data, $4, $5, $6, $7, $8, $9,
+                                     (select last_hash from o)) as hash
+            from e where e.ord = 1
+            union all
+            select e.ord, h.hash, ledger.event_hash($3, $1, e.version, e.type, e.data, $4, $5, $6, $7, $8, $9, h.hash)
+            from h join e on e.ord = h.ord + 1),
+        """;
+
+    const string InsertEvents = """
+        insert into ledger.events (stream_id, version, type, data, chain_id, recorded_at,
+                                   correlation_id, causation_id, actor, restaurant_id, idempotency_key, hash, previous_hash)
+        select $1, e.version, e.type, e.data, $3, $4, $5, $6, $7, $8, $9, h.hash, h.previous_hash
+        from e join h on h.ord = e.ord, s
+        order by e.ord
+        returning seq, version, tx_id
+        """;
+
+    // {last} is the last event's hash.
+    const string NewStreamHead = """
+        s as (
+            insert into ledger.streams (id, kind, chain_id, version, created_at, updated_at, last_hash)
+            values ($1, $12, $3, $2, $4, $4, {last})
             on conflict (id) do nothing
-            returning 0::bigint as base)
-        """ + InsertEvents;
+            returning 1)
+        """;
 
-    const string ExactVersion = """
-        with s as (
-            update ledger.streams set version = version + $2, updated_at = $4
+    const string ExactVersionHead = """
+        s as (
+            update ledger.streams set version = version + $2, updated_at = $4, last_hash = {last}
             where id = $1 and chain_id = $3 and version = $13
-            returning version - $2 as base)
-        """ + InsertEvents;
+            returning 1)
+        """;
 
-    const string AnyVersion = """
-        with s as (
-            insert into ledger.streams as st (id, kind, chain_id, version, created_at, updated_at)
-            values ($1, $12, $3, $2, $4, $4)
-            on conflict (id) do update set version = st.version + excluded.version, updated_at = excluded.updated_at
+    const string AnyVersionHead = """
+        s as (
+            insert into ledger.streams as st (id, kind, chain_id, version, created_at, updated_at, last_hash)
+            values ($1, $12, $3, $2, $4, $4, {last})
+            on conflict (id) do update set version = st.version + excluded.version, updated_at = excluded.updated_at,
+                last_hash = excluded.last_hash
             where st.chain_id = excluded.chain_id
-            returning st.version - $2 as base)
-        """ + InsertEvents;
+            returning 1)
+        """;
+
+    static readonly string[] Bases = ["0", "$13", "coalesce((select version from o), 0)"];
+    static readonly string[] Heads = [NewStreamHead, ExactVersionHead, AnyVersionHead];
+
+    // [expected: no stream, exactly, any][one event, several]
+    static readonly string[,] Statements = Build();
+
+    static string[,] Build()
+    {
+        var statements = new string[3, 2];
+        for (var mode = 0; mode < 3; mode++)
+        {
+            statements[mode, 0] = (Previous + OneEventHash + "\n" + Heads[mode].Replace("{last}", "(select hash from h)")
+                + "\n" + InsertOneEvent).Replace("{base}", Bases[mode]);
+            statements[mode, 1] = (Previous + EventsHashes + "\n"
+                + Heads[mode].Replace("{last}", "(select hash from h where ord = $2)") + "\n" + InsertEvents)
+                .Replace("{base}", Bases[mode]);
+        }
+        return statements;
+    }
 
     public static NpgsqlBatchCommand Lock(string streamId) =>
         new("select pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { new() { Value = streamId } } };
@@ -51,8 +113,8 @@ static class AppendStatements
     public static NpgsqlBatchCommand Append(string chainId, StreamAppend append, DateTimeOffset recordedAt,
         EventMetadata metadata, EventTypeRegistry types)
     {
-        var sql = append.Expected.IsAny ? AnyVersion : append.Expected.IsNoStream ? NewStream : ExactVersion;
-        var command = new NpgsqlBatchCommand(sql);
+        var command = new NpgsqlBatchCommand(Statements[append.Expected.IsAny ? 2 : append.Expected.IsNoStream ? 0 : 1,
+            append.Events.Count == 1 ? 0 : 1]);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string>{ TypedValue = append.StreamId });
         p.Add(new NpgsqlParameter<long> { TypedValue = append.Events.Count });

@@ -56,6 +56,16 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>A single text value from the ledger database, read directly; the statement may also write (tampering).</summary>
+    public async Task<string> TextAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
     /// <summary>Rows that any write leaves behind: events and stored idempotent responses.</summary>
     public async Task<(long Events, long Responses)> WrittenAsync() =>
         (await ScalarAsync("select count(*) from ledger.events"),

@@ -16,6 +16,8 @@ public sealed class AccountingReadModel : IProjection
 
     public string Name => ProjectionName;
 
+    public IReadOnlyCollection<string> Tables { get; } = ["accounting_chains", "accounting_months", "accounting_lots", "accounting_claims", "accounting_entries"];
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(ChainCreated), typeof(AccountingSettingsChanged), typeof(MonthClosed), typeof(PointsEarned),
          typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired), typeof(PointsMovedIn),

@@ -8,6 +8,8 @@ namespace Peko.Ledger.EventStore.ReadModels;
 public sealed class ChainReadModel(JsonSerializerOptions json) : IProjection
 {
     public string Name => "chains";
+    public IReadOnlyCollection<string> Tables { get; } = ["chains", "restaurants"];
+
     public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(ChainCreated), typeof(ProgrammeChanged), typeof(RestaurantAdded)];
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)

@@ -8,6 +8,8 @@ namespace Peko.Ledger.EventStore.ReadModels;
 public sealed class MembershipReadModel : IProjection
 {
     public string Name => "memberships";
+    public IReadOnlyCollection<string> Tables { get; } = ["memberships", "guest_spend"];
+
     public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged), typeof(SpendMovedIn), typeof(SpendMovedOut),
         typeof(OpeningSpendMigrated)];
 

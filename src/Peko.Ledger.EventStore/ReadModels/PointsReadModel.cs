@@ -8,6 +8,8 @@ namespace Peko.Ledger.EventStore.ReadModels;
 public sealed class PointsReadModel : IProjection
 {
     public string Name => "points";
+    public IReadOnlyCollection<string> Tables { get; } = ["points_lots", "guest_points", "guest_orders"];
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(PointsEarned), typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired),
          typeof(PointsMovedIn), typeof(PointsMovedOut), typeof(OpeningBalanceMigrated)];

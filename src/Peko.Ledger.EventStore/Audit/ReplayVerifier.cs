@@ -1,0 +1,255 @@
+using System.Data;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Npgsql;
+using NpgsqlTypes;
+using Peko.Ledger.EventStore.Projections;
+
+namespace Peko.Ledger.EventStore.Audit;
+
+/// <summary>
+/// Replay and verify: rebuilds every projection from the events into shadow tables and compares them with the live
+/// tables, row by row (docs/audit.md). Everything happens in one repeatable-read transaction, so the events replayed
+/// and the live rows compared are one snapshot: an inline projection's rows commit with their events, so the live
+/// tables hold exactly the snapshot's events; an async projection is replayed up to its checkpoint in the snapshot.
+/// The shadow tables are temporary (session-private, not WAL-logged, dropped at the end): nothing live is written.
+/// Memory holds one page of events and the differences found, not the tables.
+/// </summary>
+public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistry types,
+    LedgerStoreOptions options)
+{
+    /// <summary>Differences kept per table (each is counted): enough to see what went wrong, bounded memory.</summary>
+    public const int DifferencesKeptPerTable = 100;
+
+    public int PageSize { get; init; } = 10_000;
+
+    /// <summary>
+    /// Replays the log (one chain's events and rows, or all when <paramref name="chainId"/> is null) and compares.
+    /// <paramref name="progress"/> is called after each page with the events replayed so far and the total.
+    /// </summary>
+    public async Task<ReplayReport> VerifyAsync(string? chainId = null, Func<long, long, ValueTask>? progress = null,
+        CancellationToken ct = default)
+    {
+        var projections = options.InlineProjections.Concat(options.AsyncProjections).ToList();
+        var tables = projections.SelectMany(p => p.Tables).Distinct(StringComparer.Ordinal).ToList();
+        var redirect = Redirect(tables);
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        foreach (var table in tables)
+            await Execute(connection, tx, $"create temp table {table} (like ledger.{table} including all) on commit drop", ct);
+
+        var total = await CountAsync(connection, tx, chainId, ct);
+        var checkpoints = await AsyncCheckpointsAsync(connection, tx, ct);
+        var replayed = 0L;
+        if (progress is not null) await progress(0, total);
+        var context = new ProjectionContext(connection, tx, redirect);
+
+        var after = LogPosition.Start;
+        while (true)
+        {
+            var page = await ReadPageAsync(connection, tx, chainId, after, ct);
+            if (page.Count == 0) break;
+            // Inline projections ran in each append's transaction, one projection after the other over its events:
+            // the same here, transaction by transaction.
+            foreach (var appended in page.GroupBy(e => e.TxId))
+                await ApplyAsync(options.InlineProjections, appended.ToList(), context, ct);
+            foreach (var projection in options.AsyncProjections)
+            {
+                var upTo = checkpoints.GetValueOrDefault(projection.Name, LogPosition.Start);
+                await ApplyAsync([projection], page.Where(e => e.Position <= upTo).ToList(), context, ct);
+            }
+            await context.FlushAsync(ct);
+            replayed += page.Count;
+            after = page[^1].Position;
+            if (progress is not null) await progress(replayed, total);
+        }
+
+        var compared = new List<TableComparison>();
+        foreach (var table in tables) compared.Add(await CompareAsync(connection, tx, table, chainId, ct));
+        await tx.RollbackAsync(ct);
+        return new ReplayReport(replayed, compared);
+    }
+
+    static async Task ApplyAsync(IEnumerable<IProjection> projections, List<StoredEvent> events,
+        ProjectionContext context, CancellationToken ct)
+    {
+        foreach (var projection in projections)
+        {
+            var handled = events.Where(e => projection.EventTypes.Contains(e.Data.GetType())).ToList();
+            if (handled.Count > 0) await projection.ApplyAsync(handled, context, ct);
+        }
+    }
+
+    /// <summary>ledger.&lt;projection table&gt; becomes pg_temp.&lt;table&gt;; the event store's own tables stay.</summary>
+    static Func<string, string> Redirect(IReadOnlyCollection<string> tables)
+    {
+        var pattern = new Regex($@"\bledger\.({string.Join('|', tables.Select(Regex.Escape))})\b", RegexOptions.CultureInvariant);
+        return sql => pattern.Replace(sql, "pg_temp.$1");
+    }
+
+    async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? chainId,
+        LogPosition after, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand($"""
+            select {EventRows.Columns} from ledger.events
+            where (tx_id, seq) > ($1, $2) {(chainId is null ? "" : "and chain_id = $4")}
+            order by tx_id, seq
+            limit $3
+            """, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = after.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Seq });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
+        if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
+        return await EventRows.ReadAllAsync(command, types, ct);
+    }
+
+    static async Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? chainId,
+        CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "select count(*) from ledger.events" + (chainId is null ? "" : " where chain_id = $1"), connection, tx);
+        if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    static async Task<Dictionary<string, LogPosition>> AsyncCheckpointsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("select name, tx_id, seq from ledger.projection_checkpoints",
+            connection, tx);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var checkpoints = new Dictionary<string, LogPosition>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+            checkpoints[reader.GetString(0)] = new LogPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(2));
+        return checkpoints;
+    }
+
+    /// <summary>
+    /// The rows of one table that are in the live table and not in the replay, or the other way round, as multisets
+    /// (EXCEPT ALL), without generated surrogate keys (a replay numbers them afresh). Rows with the same primary key on
+    /// both sides are paired into one difference naming the columns that differ.
+    /// </summary>
+    static async Task<TableComparison> CompareAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string table,
+        string? chainId, CancellationToken ct)
+    {
+        var (columns, key) = await ColumnsAsync(connection, tx, table, ct);
+        var list = string.Join(", ", columns.Select(Quote));
+        var live = $"select {list} from ledger.{table}" + (chainId is null ? "" : " where chain_id = $1");
+        var replay = $"select {list} from pg_temp.{table}";
+        await using var command = new NpgsqlCommand($"""
+            select 'live', to_jsonb(d) from ({live} except all {replay}) d
+            union all
+            select 'replay', to_jsonb(d) from ({replay} except all {live}) d
+            """, connection, tx);
+        if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
+
+        var liveOnly = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var replayOnly = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var unkeyed = new List<RowDifference>();
+        var count = 0;
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                count++;
+                var row = JsonDocument.Parse(reader.GetString(1)).RootElement;
+                var side = reader.GetString(0) == "live" ? liveOnly : replayOnly;
+                var keyText = key.Count == 0 ? null : string.Join(", ", key.Select(k => $"{k}={row.GetProperty(k)}"));
+                if (keyText is null || side.ContainsKey(keyText))
+                {
+                    if (unkeyed.Count < DifferencesKeptPerTable)
+                        unkeyed.Add(side == liveOnly ? RowDifference.OnlyLive(table, null, row) : RowDifference.OnlyReplay(table, null, row));
+                }
+                else side[keyText] = row;
+            }
+        }
+
+        var differences = new List<RowDifference>();
+        foreach (var (keyText, row) in liveOnly)
+        {
+            differences.Add(replayOnly.Remove(keyText, out var replayed)
+                ? RowDifference.Changed(table, keyText, row, replayed)
+                : RowDifference.OnlyLive(table, keyText, row));
+        }
+        differences.AddRange(replayOnly.Select(r => RowDifference.OnlyReplay(table, r.Key, r.Value)));
+        differences.AddRange(unkeyed);
+        var rows = await RowCountAsync(connection, tx, table, chainId, ct);
+        return new TableComparison(table, rows, differences.Count, differences.Take(DifferencesKeptPerTable).ToList());
+    }
+
+    static async Task<long> RowCountAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string table,
+        string? chainId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select count(*) from ledger.{table}" + (chainId is null ? "" : " where chain_id = $1"), connection, tx);
+        if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The live table's columns in order, without identity or sequence-defaulted ones; its primary key.</summary>
+    static async Task<(List<string> Columns, List<string> Key)> ColumnsAsync(NpgsqlConnection connection,
+        NpgsqlTransaction tx, string table, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("""
+            select a.attname,
+                   a.attidentity <> '' or coalesce(pg_get_expr(d.adbin, d.adrelid), '') like 'nextval(%' as generated,
+                   coalesce(a.attnum = any(i.indkey), false) as in_key
+            from pg_attribute a
+            left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+            left join pg_index i on i.indrelid = a.attrelid and i.indisprimary
+            where a.attrelid = ('ledger.' || $1)::regclass and a.attnum > 0 and not a.attisdropped
+            order by a.attnum
+            """, connection, tx);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var (columns, key) = (new List<string>(), new List<string>());
+        var generatedKey = false;
+        while (await reader.ReadAsync(ct))
+        {
+            var (name, generated, inKey) = (reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2));
+            if (generated) generatedKey |= inKey;
+            else columns.Add(name);
+            if (inKey && !generated) key.Add(name);
+        }
+        // A primary key that includes a generated column cannot pair rows: the differences stay unpaired.
+        return (columns, generatedKey ? [] : key);
+    }
+
+    static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+
+    static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, tx);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>What a replay found: events replayed, and each projection table compared with its differences.</summary>
+public sealed record ReplayReport(long EventsReplayed, IReadOnlyList<TableComparison> Tables)
+{
+    public long Differences => Tables.Sum(t => t.Differences);
+    public bool Clean => Differences == 0;
+}
+
+/// <summary>One live table against its replay: its live rows, the differences (counted; the first ones kept).</summary>
+public sealed record TableComparison(string Table, long LiveRows, long Differences, IReadOnlyList<RowDifference> First);
+
+/// <summary>
+/// A row that differs: <c>changed</c> (same key, the columns named differ), <c>only-live</c> (the events do not
+/// explain it) or <c>only-replay</c> (the events say it should exist). Rows are given as JSON objects.
+/// </summary>
+public sealed record RowDifference(string Table, string Kind, string? Key, IReadOnlyList<string> Columns,
+    JsonElement? Live, JsonElement? Replayed)
+{
+    public static RowDifference Changed(string table, string key, JsonElement live, JsonElement replayed) =>
+        new(table, "changed", key, [.. live.EnumerateObject()
+            .Where(p => !replayed.TryGetProperty(p.Name, out var r) || r.GetRawText() != p.Value.GetRawText())
+            .Select(p => p.Name)], live, replayed);
+
+    public static RowDifference OnlyLive(string table, string? key, JsonElement live) =>
+        new(table, "only-live", key, [], live, null);
+
+    public static RowDifference OnlyReplay(string table, string? key, JsonElement replayed) =>
+        new(table, "only-replay", key, [], null, replayed);
+}

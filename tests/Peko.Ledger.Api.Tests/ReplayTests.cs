@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+using static Peko.Ledger.Api.Tests.ChainsForAccounting;
+
+namespace Peko.Ledger.Api.Tests;
+
+/// <summary>
+/// Replay and verify (issue 7): every projection rebuilt from the events into shadow tables equals the live tables
+/// after a long run of random operations, and a live row changed behind the ledger's back is named.
+/// </summary>
+public sealed class ReplayTests(ChainsForAccounting api, ITestOutputHelper output) : IClassFixture<ChainsForAccounting>
+{
+    /// <summary>
+    /// The suite runs 2,000 (about 12 s); the acceptance run of 100,000 (about 10 minutes on a 2-core machine) is
+    /// PEKO_REPLAY_OPERATIONS=100000 (docs/audit.md).
+    /// </summary>
+    static readonly int Operations = int.TryParse(Environment.GetEnvironmentVariable("PEKO_REPLAY_OPERATIONS"), out var n) ? n : 2_000;
+
+    [Fact]
+    public async Task After_random_operations_the_replayed_projections_equal_the_live_ones()
+    {
+        var chain = await api.NewChainAsync();
+        var clock = Stopwatch.StartNew();
+        var counts = await RandomOperationsAsync(chain, Operations, seed: 7);
+        output.WriteLine($"{Operations} operations ({counts}) in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        clock.Restart();
+        var report = await ReplayAsync(chain);
+        output.WriteLine($"replayed {report["eventsReplayed"]} events in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        Assert.Equal(0, (long)report["differences"]!);
+        Assert.True((bool)report["clean"]!);
+        Assert.True((long)report["eventsReplayed"]! > Operations);
+        var tables = report["tables"]!.AsArray().ToDictionary(t => (string)t!["table"]!, t => (long)t!["liveRows"]!);
+        Assert.True(tables["points_lots"] > 0 && tables["guests"] > 0 && tables["accounting_entries"] > 0 && tables["guest_spend"] > 0,
+            string.Join(", ", tables));
+    }
+
+    [Fact]
+    public async Task A_live_row_changed_or_deleted_behind_the_ledger_is_named_and_progress_streams_first()
+    {
+        var chain = await api.NewChainAsync();
+        await RandomOperationsAsync(chain, 40, seed: 11);
+        var lot = await api.TextAsync("select lot_id from ledger.points_lots where chain_id = $1 order by lot_id limit 1", chain.Chain.Id);
+        await api.ScalarAsync("with u as (update ledger.points_lots set remaining = remaining + 5 where lot_id = $1 returning 1) select count(*) from u", lot);
+        var visit = await api.TextAsync("select guest_id from ledger.guest_visits where chain_id = $1 order by guest_id, restaurant_id limit 1", chain.Chain.Id);
+        await api.ScalarAsync("with d as (delete from ledger.guest_visits where chain_id = $1 and guest_id = $2 and restaurant_id = (select min(restaurant_id) from ledger.guest_visits where chain_id = $1 and guest_id = $2) returning 1) select count(*) from d",
+            chain.Chain.Id, visit);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, chain.Chain.Url("audit/replay"));
+        request.Headers.Add("Accept", "application/x-ndjson");
+        var response = await chain.Admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.All(lines[..^1], l => Assert.Equal("progress", (string)l["kind"]!));
+        Assert.Equal((long)lines[^2]["total"]!, (long)lines[^2]["events"]!);
+        var report = lines[^1]["report"]!;
+
+        Assert.False((bool)report["clean"]!);
+        Assert.Equal(2, (long)report["differences"]!);
+        var lots = Table(report, "points_lots");
+        Assert.Equal("changed", (string)lots["kind"]!);
+        Assert.Equal($"lot_id={lot}", (string)lots["key"]!);
+        Assert.Equal(["remaining"], lots["columns"]!.AsArray().Select(c => (string)c!));
+        Assert.Equal((long)lots["replayed"]!["remaining"]! + 5, (long)lots["live"]!["remaining"]!);
+        var visits = Table(report, "guest_visits");
+        Assert.Equal("only-replay", (string)visits["kind"]!);
+        Assert.Equal(visit, (string)visits["replayed"]!["guest_id"]!);
+    }
+
+    [Fact]
+    public async Task Only_auditors_and_admins_replay()
+    {
+        var chain = await api.NewChainAsync();
+        var counter = await chain.Chain.IssueKeyAsync("counter", "d1");
+        var accountant = await chain.Chain.IssueKeyAsync("accountant");
+        await (await counter.Client.GetAsync(chain.Chain.Url("audit/replay"))).ShouldBeAsync(HttpStatusCode.Forbidden);
+        await (await accountant.Client.GetAsync(chain.Chain.Url("audit/replay"))).ShouldBeAsync(HttpStatusCode.Forbidden);
+        var auditor = await chain.Chain.IssueKeyAsync("auditor");
+        var report = await (await auditor.Client.GetAsync(chain.Chain.Url("audit/replay"))).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.True((bool)report["clean"]!);
+    }
+
+    static JsonNode Table(JsonNode report, string table)
+    {
+        var t = report["tables"]!.AsArray().Single(t => (string)t!["table"]! == table)!;
+        Assert.Equal(1, (long)t["differences"]!);
+        return t["first"]!.AsArray().Single()!;
+    }
+
+    async Task<JsonNode> ReplayAsync(AccountingChain chain) =>
+        await (await chain.Admin.GetAsync(chain.Chain.Url("audit/replay"))).ShouldBeAsync(HttpStatusCode.OK);
+
+    /// <summary>
+    /// Earns, redeems (some refused), voids whole and partial, adjustments, merges, expiry runs and month closes, in
+    /// POS time order across three restaurants and a pool of guests; returns how many of each.
+    /// </summary>
+    async Task<string> RandomOperationsAsync(AccountingChain chain, int operations, int seed)
+    {
+        var random = new Random(seed);
+        var phones = Enumerable.Range(0, Math.Max(10, operations / 20)).Select(_ => Unique.Phone()).ToList();
+        var guests = new Dictionary<string, string>();
+        var orders = new List<(string Restaurant, string Order)>();
+        var restaurants = new[] { "d1", "d2", "d3" };
+        var counts = new Dictionary<string, int>();
+        var at = On(1, 6);
+        var month = at.Month;
+        for (var i = 0; i < operations; i++)
+        {
+            at = at.AddMinutes(random.Next(1, 120));
+            if (at.Month != month)
+            {
+                await chain.ExpireAsync(at);
+                await chain.CloseAsync(at, $"{at.AddMonths(-1):yyyy-MM}");
+                (month, counts["month-end"]) = (at.Month, counts.GetValueOrDefault("month-end") + 1);
+            }
+            var phone = phones[random.Next(phones.Count)];
+            var restaurant = restaurants[random.Next(3)];
+            var order = $"o-{i}";
+            string kind;
+            switch (random.Next(100))
+            {
+                case < 45:
+                    guests[phone] = await chain.EarnAsync(at, restaurant, random.Next(1, 40) * 50_000m, phone, order);
+                    orders.Add((restaurant, order));
+                    kind = "earn";
+                    break;
+                case < 65:
+                    api.Clock.Set(at);
+                    var redeemed = await chain.Admin.PostAsJsonAsync(chain.Chain.Url("redeem"), new
+                        { restaurantId = restaurant, orderId = order, points = random.Next(5, 80), occurredAt = at, guest = new { phone } });
+                    if (redeemed.IsSuccessStatusCode) orders.Add((restaurant, order));
+                    kind = redeemed.IsSuccessStatusCode ? "redeem" : "redeem-refused";
+                    break;
+                case < 80 when orders.Count > 0:
+                    var (r, o) = orders[random.Next(orders.Count)];
+                    api.Clock.Set(at);
+                    var voided = await chain.Admin.PostJsonAsync(chain.Chain.Url($"orders/{r}/{o}/void"),
+                        random.Next(2) == 0 ? new { occurredAt = at } : new { amount = (decimal?)random.Next(1, 10) * 10_000m, occurredAt = at },
+                        $"v-{i}");
+                    kind = voided.IsSuccessStatusCode ? "void" : "void-refused";
+                    break;
+                case < 92 when guests.Count > 0:
+                    api.Clock.Set(at);
+                    var adjusted = await chain.Admin.PostJsonAsync(chain.Chain.Url($"guests/{guests.Values.ElementAt(random.Next(guests.Count))}/adjustments"),
+                        Requests.Adjust(random.Next(2) == 0 ? 7 : -3, restaurant), $"a-{i}");
+                    kind = adjusted.IsSuccessStatusCode ? "adjust" : "adjust-refused";
+                    break;
+                case < 94 when guests.Count > 1:
+                    var pair = guests.OrderBy(_ => random.Next()).Take(2).ToList();
+                    api.Clock.Set(at);
+                    var merged = await chain.Admin.PostAsJsonAsync(chain.Chain.Url($"guests/{pair[0].Value}/merges"),
+                        new { otherGuestId = pair[1].Value, reason = "same person" });
+                    if (merged.IsSuccessStatusCode) guests[pair[1].Key] = pair[0].Value;
+                    kind = merged.IsSuccessStatusCode ? "merge" : "merge-refused";
+                    break;
+                default:
+                    guests[phone] = await chain.EarnAsync(at, restaurant, 100_000m, phone, order);
+                    orders.Add((restaurant, order));
+                    kind = "earn";
+                    break;
+            }
+            counts[kind] = counts.GetValueOrDefault(kind) + 1;
+        }
+        return string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"));
+    }
+}
