@@ -51,3 +51,9 @@ create table ledger.migration_links (
 create index migration_links_id on ledger.migration_links (migration_id, kind, value);
 create index migration_links_line on ledger.migration_links (migration_id, line);
 
+
+-- A committed migration's report measures, from the events, what migrations issued for the restaurant (opening
+-- balances and migration adjustments): this index holds only those events, so the sum reads them alone instead of
+-- the chain's whole log (MigrationCommit.IssuedInLedgerAsync has the same predicate).
+create index events_migration_points on ledger.events (chain_id, (data->>'restaurantId'))
+    where type = 'opening-balance-migrated' or (type = 'points-adjusted' and data->>'adjustmentId' like 'adj\_mig\_%');

@@ -13,9 +13,11 @@ public static class MigratedMembers
     public static async Task<Dictionary<string, MigratedFigures>> FiguresAsync(UnitOfWork work, string chainId, string restaurantId,
         IReadOnlyList<SourceMember> members, CancellationToken ct)
     {
+        // A join on the keys, not "member_key = any($3)": a generic plan made while the table was small scans it all.
         await using var query = work.Command("""
-            select member_key, points, tier_spend from ledger.migrated_members
-            where chain_id = $1 and restaurant_id = $2 and member_key = any($3)
+            select mm.member_key, mm.points, mm.tier_spend
+            from unnest($3::text[]) as k(member_key)
+            join ledger.migrated_members mm on mm.chain_id = $1 and mm.restaurant_id = $2 and mm.member_key = k.member_key
             """, chainId, restaurantId, members.Select(m => m.MemberKey).ToArray());
         await using var r = await query.ExecuteReaderAsync(ct);
         var figures = new Dictionary<string, MigratedFigures>(StringComparer.Ordinal);
