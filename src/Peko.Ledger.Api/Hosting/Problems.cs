@@ -97,6 +97,11 @@ public static class Problems
                     Status = StatusCodes.Status409Conflict, Type = Type("version-conflict"),
                     Title = "Someone else changed this at the same moment; retry the request.",
                 },
+                Features.Jobs.TamperFoundException tamper => new ProblemDetails
+                {
+                    Status = StatusCodes.Status409Conflict, Type = Type("tamper-found"), Title = tamper.Message,
+                    Detail = "Nothing was sealed. The run is recorded as failed.",
+                },
                 ProjectionBehindException => new ProblemDetails
                 {
                     Status = StatusCodes.Status503ServiceUnavailable, Type = Type("catching-up"),
