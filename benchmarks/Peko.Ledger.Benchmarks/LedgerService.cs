@@ -22,6 +22,7 @@ sealed class LedgerService : IAsyncDisposable
 
     public string Url { get; }
     public string AdminKey { get; }
+    public int ProcessId => _process.Id;
 
     public static async Task<LedgerService> StartAsync(string connectionString)
     {

@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<BenchArgs, Task<bool>>>(StringCompa
     ["counter"] = CounterBenchmark.RunAsync,
     ["identity"] = IdentityBenchmark.RunAsync,
     ["jobs"] = JobsBenchmark.RunAsync,
+    ["migration"] = MigrationBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -32,6 +32,8 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Peko:RateLimit:Burst", Burst.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // Nightly jobs running on their own would move balances and tiers under the tests; scheduler tests drive it by hand.
         builder.UseSetting("Peko:Scheduler:Enabled", "false");
+        // Commits left "committing" are looked for at start-up only; the resume tests start instances to see it.
+        builder.UseSetting("Peko:Migration:ResumeEverySeconds", "0");
     }
 
     /// <summary>A client that sends <c>Authorization: Bearer {key}</c> (none when <paramref name="key"/> is null).</summary>

@@ -43,6 +43,11 @@ public static class LedgerStoreSetup
         });
         builder.Services.AddHostedService<Features.Jobs.JobScheduler>();
         builder.Services.AddSingleton<Features.Migration.MigrationRecords>();
+        builder.Services.AddSingleton<Features.Migration.MemberStaging>();
+        builder.Services.AddSingleton(new Features.Migration.MigrationCommitterOptions
+        {
+            ResumeEvery = TimeSpan.FromSeconds(builder.Configuration.GetValue("Peko:Migration:ResumeEverySeconds", 60)),
+        });
         builder.Services.AddSingleton<Features.Migration.MigrationService>();
         builder.Services.AddSingleton<Features.Migration.MigrationCommit>();
         builder.Services.AddSingleton<Features.Migration.MigrationCommitter>();

@@ -27,6 +27,14 @@ public sealed class MigrationResults
     public List<MatchedLine> Matches { get; set; } = [];
 }
 
+/// <summary>
+/// What reading an export came to, before any matching: rows read, blank lines, members accepted, rows rejected (the
+/// first <see cref="MigrationTally.ListedAtMost"/> listed) and the points in the accepted rows. Kept with the staged
+/// members, so a commit reports the file as its dry run read it without reading it again.
+/// </summary>
+public sealed record FileFigures(int RowsRead, int BlankLines, int MembersAccepted, int RowsRejected,
+    IReadOnlyList<RowRejected> Rejected, long PointsInFile);
+
 /// <summary>Counts rows, matches and results as a migration goes, and gives the report; pure.</summary>
 public sealed class MigrationTally(string restaurantId)
 {
@@ -37,6 +45,21 @@ public sealed class MigrationTally(string restaurantId)
     long _inFile;
 
     public MigrationResults Results { get; private set; } = new();
+
+    /// <summary>A tally that starts from a file already read (its members staged).</summary>
+    public static MigrationTally Of(string restaurantId, FileFigures file)
+    {
+        var tally = new MigrationTally(restaurantId)
+        {
+            _rows = file.RowsRead, _blank = file.BlankLines, _accepted = file.MembersAccepted, _rejectedCount = file.RowsRejected,
+            _inFile = file.PointsInFile,
+        };
+        tally._rejected.AddRange(file.Rejected);
+        return tally;
+    }
+
+    /// <summary>What the rows read so far came to.</summary>
+    public FileFigures File => new(_rows, _blank, _accepted, _rejectedCount, [.. _rejected], _inFile);
 
     /// <summary>Carries on from the results of batches an earlier, interrupted run committed.</summary>
     public void Resume(MigrationResults results) => Results = results;

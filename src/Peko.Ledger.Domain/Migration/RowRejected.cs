@@ -9,11 +9,11 @@ public sealed class DuplicateMembers
     readonly Dictionary<string, int> _seen = new(StringComparer.Ordinal);
 
     /// <summary>Null when the member is new in this file, else the rejection of this later line.</summary>
-    public RowRejected? Check(SourceMember member)
-    {
-        if (_seen.TryAdd(member.MemberKey, member.Line)) return null;
-        var what = Guests.IdentifierNames.Of(member.KeyIdentifier.Kind);
-        return new RowRejected(member.Line,
-            $"duplicate member: same {what} as line {_seen[member.MemberKey]} (the POS lists one balance per member)");
-    }
+    public RowRejected? Check(SourceMember member) =>
+        _seen.TryAdd(member.MemberKey, member.Line) ? null : Duplicate(member, _seen[member.MemberKey]);
+
+    /// <summary>The rejection of <paramref name="member"/>, the same member as the one on <paramref name="firstLine"/>.</summary>
+    public static RowRejected Duplicate(SourceMember member, int firstLine) =>
+        new(member.Line, $"duplicate member: same {Guests.IdentifierNames.Of(member.KeyIdentifier.Kind)} as line {firstLine} " +
+                         "(the POS lists one balance per member)");
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Peko.Ledger.Testing;
 
 namespace Peko.Ledger.Api.Tests.Migration;
@@ -63,6 +64,32 @@ public sealed class MigrationHost : ApiFactory
         throw new TimeoutException($"Migration {migrationId} was not committed within a minute.");
     }
 
+    public const string EventCounts = "select type, count(*) from ledger.events where chain_id = $1 group by type order by type";
+
+    /// <summary>Each identifier with its guest's lots (issuer, points, left, expiry) and tier: what the ledger holds, ids aside.</summary>
+    public Task<List<string>> GuestsAsync(TestChain chain) => RowsAsync("""
+        select i.kind, i.value, coalesce(m.tier, ''),
+               (select string_agg(l.restaurant_id || ' ' || l.points || ' ' || l.remaining || ' ' || l.expires_on, ', ' order by l.restaurant_id, l.points)
+                from ledger.points_lots l where l.guest_id = i.guest_id)
+        from ledger.guest_identifiers i join ledger.memberships m on m.guest_id = i.guest_id
+        where i.chain_id = $1 order by i.kind, i.value
+        """, chain.Id);
+
+    /// <summary>Rows of a query, each as its columns joined by '|'.</summary>
+    public async Task<List<string>> RowsAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+            rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" :
+                Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        return rows;
+    }
+
     public Task<long> EventsAsync(TestChain chain) => ScalarAsync("select count(*) from ledger.events where chain_id = $1", chain.Id);
 
     /// <summary>Points the ledger's lots hold from migrations, issued by the restaurant.</summary>
@@ -77,18 +104,20 @@ public sealed class SimulatedCrash() : Exception("The commit was killed here.");
 public static class MigrationHostExtensions
 {
     /// <summary>A commit of this host's services with small batches that crashes once that many groups are committed.</summary>
-    public static Features.Migration.MigrationCommit CommitWith(this MigrationHost api, int batchSize, int crashAfterGroups)
-    {
-        var services = api.Services;
-        return new Features.Migration.MigrationCommit(services.GetRequiredService<EventStore.LedgerStore>(),
-            services.GetRequiredService<Features.Chains.ChainDirectory>(), services.GetRequiredService<Features.Migration.MigrationRecords>(),
+    public static Features.Migration.MigrationCommit CommitWith(this MigrationHost api, int batchSize, int crashAfterGroups) =>
+        CommitWith(api.Services, batchSize, progress => { if (progress.GroupsDone >= crashAfterGroups) throw new SimulatedCrash(); });
+
+    /// <summary>A commit of these services with that batch size, calling <paramref name="afterBatch"/> after each batch.</summary>
+    public static Features.Migration.MigrationCommit CommitWith(IServiceProvider services, int batchSize,
+        Action<Features.Migration.MigrationProgress> afterBatch) =>
+        new(services.GetRequiredService<EventStore.LedgerStore>(), services.GetRequiredService<Features.Chains.ChainDirectory>(),
+            services.GetRequiredService<Features.Migration.MigrationRecords>(), services.GetRequiredService<Features.Migration.MemberStaging>(),
             services.GetRequiredService<TimeProvider>(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Features.Migration.MigrationCommit>.Instance)
         {
             BatchSize = batchSize,
-            AfterBatch = progress => { if (progress.GroupsDone >= crashAfterGroups) throw new SimulatedCrash(); },
+            AfterBatch = afterBatch,
         };
-    }
 
     public static Features.Auth.Caller AdminOf(this MigrationHost api, TestChain chain) =>
         new(chain.AdminKey.KeyId, Features.Auth.Role.Admin, chain.Id, null);

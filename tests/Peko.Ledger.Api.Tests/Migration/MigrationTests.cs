@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Npgsql;
 using static Peko.Ledger.Api.Tests.Migration.MigrationHost;
 
 namespace Peko.Ledger.Api.Tests.Migration;
@@ -72,6 +71,38 @@ public sealed class MigrationTests(MigrationHost api) : IClassFixture<MigrationH
         Assert.Equal(("Gold", 1_200L, "d1"), ((string)lookup["tier"]!, (long)lookup["balance"]!, (string)lookup["lastVisit"]!["restaurantId"]!));
         var redeemed = await chain.RedeemAsync(chain.Admin, "d2", 1_000, new { phone = "+84 32 345 6789" });
         Assert.Equal(200, (long)redeemed["balance"]!);
+    }
+
+    [Fact]
+    public async Task A_commit_on_a_later_day_reads_the_file_as_of_that_day_so_points_that_expired_meanwhile_are_refused()
+    {
+        var chain = await api.NewChainAsync();
+        var file = System.Text.Encoding.UTF8.GetBytes("""
+            pos_customer_id,name,phone,points,points_expire_on
+            G1,An,0903111001,500,02/11/2026
+            G2,Bình,0903111002,300,
+            """);
+        var dryRun = await DryRunAsync(chain, "d1", "generic", file); // 1 November (chain time): G1's points are good today
+        Assert.Equal((2, 0, 800L), ((int)dryRun["report"]!["membersAccepted"]!, (int)dryRun["report"]!["rowsRejected"]!,
+            (long)dryRun["report"]!["points"]!["inFile"]!));
+
+        var start = api.Clock.GetUtcNow();
+        api.Clock.Advance(TimeSpan.FromDays(1));
+        try
+        {
+            var committed = await CommitAsync(chain, (string)dryRun["migrationId"]!);
+            var result = committed["result"]!;
+            Assert.Equal((1, 1, 1, 300L, 300L, true), ((int)result["membersAccepted"]!, (int)result["rowsRejected"]!,
+                (int)result["members"]!["opened"]!, (long)result["points"]!["inFile"]!, (long)result["points"]!["inLedger"]!,
+                (bool)result["points"]!["balanced"]!));
+            Assert.Equal("2: the points expired on 2026-11-02 in the old programme",
+                $"{(int)result["rejected"]![0]!["line"]!}: {(string)result["rejected"]![0]!["reason"]!}");
+            Assert.Equal(800L, (long)committed["report"]!["points"]!["inFile"]!); // the dry run's report stays as it was
+        }
+        finally
+        {
+            api.Clock.Set(start);
+        }
     }
 
     [Fact]
@@ -171,27 +202,7 @@ public sealed class MigrationTests(MigrationHost api) : IClassFixture<MigrationH
         Assert.Equal(await RowsAsync(EventCounts, whole.Id), await RowsAsync(EventCounts, resumed.Id));
     }
 
-    const string EventCounts = "select type, count(*) from ledger.events where chain_id = $1 group by type order by type";
+    Task<List<string>> GuestsAsync(TestChain chain) => api.GuestsAsync(chain);
 
-    /// <summary>Each identifier with its guest's lots (issuer, points, left, expiry) and tier: what the ledger holds, ids aside.</summary>
-    Task<List<string>> GuestsAsync(TestChain chain) => RowsAsync("""
-        select i.kind, i.value, coalesce(m.tier, ''),
-               (select string_agg(l.restaurant_id || ' ' || l.points || ' ' || l.remaining || ' ' || l.expires_on, ', ' order by l.restaurant_id, l.points)
-                from ledger.points_lots l where l.guest_id = i.guest_id)
-        from ledger.guest_identifiers i join ledger.memberships m on m.guest_id = i.guest_id
-        where i.chain_id = $1 order by i.kind, i.value
-        """, chain.Id);
-
-    async Task<List<string>> RowsAsync(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(api.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-            rows.Add(string.Join('|', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
-        return rows;
-    }
+    Task<List<string>> RowsAsync(string sql, params object[] parameters) => api.RowsAsync(sql, parameters);
 }

@@ -1,4 +1,3 @@
-using Npgsql;
 using Peko.Ledger.Api.Features.Counter;
 using Peko.Ledger.Domain.Migration;
 
@@ -10,22 +9,21 @@ namespace Peko.Ledger.Api.Features.Migration;
 /// </summary>
 public static class MigratedMembers
 {
-    public sealed record Row(MigratedFigures Figures, string MigrationId);
-
-    public static async Task<Dictionary<string, Row>> LoadAsync(NpgsqlDataSource dataSource, string chainId, string restaurantId,
-        CancellationToken ct)
+    /// <summary>What was last migrated for these members of the restaurant, by member key (read in the batch's transaction).</summary>
+    public static async Task<Dictionary<string, MigratedFigures>> FiguresAsync(UnitOfWork work, string chainId, string restaurantId,
+        IReadOnlyList<SourceMember> members, CancellationToken ct)
     {
-        await using var query = dataSource.CreateCommand("""
-            select member_key, points, tier_spend, migration_id from ledger.migrated_members
-            where chain_id = $1 and restaurant_id = $2
-            """);
-        query.Parameters.AddWithValue(chainId);
-        query.Parameters.AddWithValue(restaurantId);
+        // A join on the keys, not "member_key = any($3)": a generic plan made while the table was small scans it all.
+        await using var query = work.Command("""
+            select mm.member_key, mm.points, mm.tier_spend
+            from unnest($3::text[]) as k(member_key)
+            join ledger.migrated_members mm on mm.chain_id = $1 and mm.restaurant_id = $2 and mm.member_key = k.member_key
+            """, chainId, restaurantId, members.Select(m => m.MemberKey).ToArray());
         await using var r = await query.ExecuteReaderAsync(ct);
-        var rows = new Dictionary<string, Row>(StringComparer.Ordinal);
+        var figures = new Dictionary<string, MigratedFigures>(StringComparer.Ordinal);
         while (await r.ReadAsync(ct))
-            rows[r.GetString(0)] = new Row(new MigratedFigures(r.GetInt64(1), r.IsDBNull(2) ? null : r.GetDecimal(2)), r.GetString(3));
-        return rows;
+            figures[r.GetString(0)] = new MigratedFigures(r.GetInt64(1), r.IsDBNull(2) ? null : r.GetDecimal(2));
+        return figures;
     }
 
     public static async Task SaveAsync(UnitOfWork work, string chainId, string restaurantId, string migrationId,

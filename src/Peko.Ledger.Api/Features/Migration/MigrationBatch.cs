@@ -6,18 +6,20 @@ using Peko.Ledger.EventStore;
 namespace Peko.Ledger.Api.Features.Migration;
 
 /// <summary>
-/// One batch of a migration, in one transaction: the counter's identifier locks, then the ledger guests holding any of
-/// the members' identifiers (their streams locked and read), then the pure decisions, then (when committing) one
-/// append. Counters resolving the same identifiers meanwhile queue behind it, as they queue behind each other.
+/// One batch of a migration, in one transaction: the counter's identifier locks, what was last migrated for its
+/// members, then the ledger guests holding any of the members' identifiers (their streams locked and read), then the
+/// pure decisions, then (when committing) one append. Counters resolving the same identifiers meanwhile queue behind
+/// it, as they queue behind each other.
 /// </summary>
 public sealed class MigrationBatch(LedgerStore store)
 {
     public async Task<List<(GuestGroup Group, GroupResult Result)>> DecideAsync(UnitOfWork work, IReadOnlyList<SourceMember> members,
-        IReadOnlyDictionary<string, MigratedFigures> before, MigrateMembers c, string? appendAs, CancellationToken ct)
+        MigrateMembers c, string? appendAs, CancellationToken ct)
     {
         var ids = members.SelectMany(m => m.Identifiers).Distinct().ToList();
         if (appendAs is not null)
             await using (var locks = work.LockBatch(ids.Select(i => GuestResolver.LockKey(c.Chain.Id, i)))) await locks.ExecuteNonQueryAsync(ct);
+        var before = await MigratedMembers.FiguresAsync(work, c.Chain.Id, c.RestaurantId, members, ct);
         var holders = await HoldersAsync(work, c.Chain.Id, ids, ct);
         var streams = await GuestStreams.LoadAsync(store, work, holders.Values.Select(h => h.GuestId).Distinct().ToList(), ct);
         if (holders.Values.Any(h => streams[h.GuestId].Profile.MergedInto is not null)) throw new GuestMovedException();

@@ -3,20 +3,22 @@ using Npgsql;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Api.Features.Counter;
+using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.Domain.Migration;
 using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Features.Migration;
 
 /// <summary>
-/// Commits a migration in batches of whole guests. Each batch is one transaction: its events, the members' migrated
-/// figures and the progress (groups done, results so far) commit together, so a crash loses at most the open batch,
-/// and committing again resumes after the last batch done. Every event carries the commit's fixed instant and a
-/// deterministic id, so the resumed commit writes what an uninterrupted one would; a member already migrated with
-/// the same figures writes nothing, so a second commit, or a re-upload of the same file, changes nothing.
+/// Commits a migration in batches of whole guests, read back from its staged members. Each batch is one transaction:
+/// its events, the members' migrated figures and the progress (groups done, results so far) commit together, so a
+/// crash loses at most the open batch, and committing again resumes after the last batch done. Every event carries the
+/// commit's fixed instant and a deterministic id, so the resumed commit writes what an uninterrupted one would; a
+/// member already migrated with the same figures writes nothing, so a second commit, or a re-upload of the same file,
+/// changes nothing.
 /// </summary>
-public sealed class MigrationCommit(LedgerStore store, ChainDirectory chains, MigrationRecords records, TimeProvider time,
-    ILogger<MigrationCommit> log)
+public sealed class MigrationCommit(LedgerStore store, ChainDirectory chains, MigrationRecords records, MemberStaging staging,
+    TimeProvider time, ILogger<MigrationCommit> log)
 {
     public int BatchSize { get; init; } = MigrationService.DefaultBatchSize;
 
@@ -24,71 +26,81 @@ public sealed class MigrationCommit(LedgerStore store, ChainDirectory chains, Mi
     public Action<MigrationProgress>? AfterBatch { get; init; }
 
     /// <summary>Marks the migration committing (refusing a superseded one); null when it is committed already.</summary>
-    public async Task<MigrationView?> StartAsync(string chainId, string migrationId, CancellationToken ct)
+    public async Task<MigrationView?> StartAsync(string chainId, string migrationId, Caller caller, CancellationToken ct)
     {
         var record = await records.GetAsync(chainId, migrationId, ct)
                      ?? throw new NotFoundException("migration-not-found", $"No migration {migrationId} in this chain.");
         if (record.Status == MigrationRecords.Committed) return null;
-        await records.StartCommitAsync(chainId, migrationId, time.GetUtcNow(), ct);
+        await records.StartCommitAsync(chainId, migrationId, time.GetUtcNow(), caller.KeyId, ct);
         return MigrationView.Of((await records.GetAsync(chainId, migrationId, ct))!);
     }
 
+    /// <summary>Starts (or resumes) the commit and runs it in the calling task, once no other commit of the restaurant runs.</summary>
     public async Task<MigrationView> RunAsync(string chainId, string migrationId, Caller caller, CancellationToken ct)
     {
-        if (await StartAsync(chainId, migrationId, ct) is null)
+        if (await StartAsync(chainId, migrationId, caller, ct) is null)
             return MigrationView.Of((await records.GetAsync(chainId, migrationId, ct))!);
-        var record = (await records.GetAsync(chainId, migrationId, ct))!;
-        // One commit per restaurant at a time: the migrated figures each batch compares with are then stable.
-        await using var held = await store.DataSource.OpenConnectionAsync(ct);
-        await using (var lockCommand = new NpgsqlCommand("select pg_advisory_lock(hashtextextended($1, 2))", held)
-                     { Parameters = { new() { Value = $"migration:{chainId}:{record.RestaurantId}" } } })
-            await lockCommand.ExecuteNonQueryAsync(ct);
-        try
-        {
-            record = (await records.GetAsync(chainId, migrationId, ct))!; // as the previous holder of the lock left it
-            if (record.Status == MigrationRecords.Committed) return MigrationView.Of(record);
-            return await CommitAsync(record, caller, ct);
-        }
+        var restaurant = (await records.GetAsync(chainId, migrationId, ct))!.RestaurantId;
+        await using var held = await RestaurantCommitLock.TakeAsync(store.DataSource, chainId, restaurant, ct);
+        var record = (await records.GetAsync(chainId, migrationId, ct))!; // as the previous holder of the lock left it
+        return record.Status == MigrationRecords.Committed ? MigrationView.Of(record) : await CommitAsync(record, caller.KeyId, ct);
+    }
+
+    /// <summary>
+    /// Resumes a commit that is "committing" while nobody commits its restaurant: one a stopped process left. Null when
+    /// there is nothing to resume (committed meanwhile, or a commit of the restaurant holds the lock: still running).
+    /// </summary>
+    public async Task<MigrationView?> ResumeAsync(string chainId, string migrationId, CancellationToken ct)
+    {
+        if (await records.GetAsync(chainId, migrationId, ct) is not { Status: MigrationRecords.Committing } found) return null;
+        await using var held = await RestaurantCommitLock.TryTakeAsync(store.DataSource, chainId, found.RestaurantId, ct);
+        if (held is null) return null;
+        // Read again under the lock: another instance may have finished it between the two reads.
+        if (await records.GetAsync(chainId, migrationId, ct) is not { Status: MigrationRecords.Committing } record) return null;
+        log.LogInformation("Migration {Migration} was left committing ({Groups} groups done): resuming it", migrationId, record.GroupsDone);
+        return await CommitAsync(record, record.CommitBy ?? record.CreatedBy, ct);
+    }
+
+    async Task<MigrationView> CommitAsync(MigrationRecord record, string actor, CancellationToken ct)
+    {
+        try { return await CommitBatchesAsync(record, actor, ct); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogError(e, "Migration {Migration} commit failed; committing again resumes it", migrationId);
-            await records.FailAsync(migrationId, e.GetType().Name, CancellationToken.None);
+            log.LogError(e, "Migration {Migration} commit failed; committing again resumes it", record.MigrationId);
+            await records.FailAsync(record.MigrationId, e.GetType().Name, CancellationToken.None);
             throw;
-        }
-        finally
-        {
-            await using var unlock = new NpgsqlCommand("select pg_advisory_unlock_all()", held);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
         }
     }
 
-    async Task<MigrationView> CommitAsync(MigrationRecord record, Caller caller, CancellationToken ct)
+    async Task<MigrationView> CommitBatchesAsync(MigrationRecord record, string actor, CancellationToken ct)
     {
         var chain = await chains.GetAsync(record.ChainId, ct);
-        var (content, mapping) = await records.UploadAsync(record.MigrationId, ct);
         var c = new MigrateMembers(record.MigrationId, record.RestaurantId, chain, record.CommitAt!.Value);
-        var input = MigrationInput.Read(content, ColumnPresets.Resolve(record.Preset.Split('+')[0], mapping), record.RestaurantId,
-            chain, chain.LocalDate(c.At), await MigratedMembers.LoadAsync(store.DataSource, record.ChainId, record.RestaurantId, ct));
-        if (record.Results is { } earlier) input.Tally.Resume(earlier);
+        var today = chain.LocalDate(c.At);
+        var file = record.StagedOn == today && record.Staged is { } staged ? staged : await RestageAsync(record, chain, today, ct);
+        var tally = MigrationTally.Of(record.RestaurantId, file);
+        tally.MigratedBeforeButNotInFile(
+            await staging.MigratedBeforeButNotInFileAsync(record.ChainId, record.RestaurantId, record.MigrationId, ct));
+        if (record.Results is { } earlier) tally.Resume(earlier);
         var (groupsDone, membersDone) = (record.GroupsDone, record.MembersDone);
         var batch = new MigrationBatch(store);
         var json = store.Types.SerializerOptions;
+        var groups = new StagedGroups(store.DataSource, record.MigrationId);
 
-        foreach (var groups in input.Batches(BatchSize, skip: groupsDone))
+        await foreach (var next in groups.BatchesAsync(BatchSize, await groups.AfterGroupsAsync(groupsDone, ct), ct))
         {
-            var members = groups.SelectMany(g => g.Members).ToList();
             for (var attempt = 1; ; attempt++)
             {
-                var before = JsonSerializer.Serialize(input.Tally.Results, json);
+                var before = JsonSerializer.Serialize(tally.Results, json);
                 try
                 {
                     await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
-                    var results = await batch.DecideAsync(work, members, input.Figures, c, caller.KeyId, ct);
-                    foreach (var (group, result) in results) input.Tally.Group(group, result);
+                    var results = await batch.DecideAsync(work, next.Members, c, actor, ct);
+                    foreach (var (group, result) in results) tally.Group(group, result);
                     await MigratedMembers.SaveAsync(work, record.ChainId, record.RestaurantId, record.MigrationId,
                         [.. results.SelectMany(r => r.Result.Members)], ct);
-                    if (!await records.SaveProgressAsync(work, record.MigrationId, groupsDone, groupsDone + groups.Length,
-                            membersDone + members.Count, input.Tally.Results, ct))
+                    if (!await records.SaveProgressAsync(work, record.MigrationId, groupsDone, groupsDone + next.Groups,
+                            membersDone + next.Members.Count, tally.Results, ct))
                         throw new InvalidOperationException("Another commit moved this migration's progress.");
                     await work.CommitAsync(ct);
                     break;
@@ -96,20 +108,40 @@ public sealed class MigrationCommit(LedgerStore store, ChainDirectory chains, Mi
                 catch (Exception e) when (attempt < 5 && e is WrongExpectedVersionException or GuestMovedException
                                               or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
                 {
-                    input.Tally.Resume(JsonSerializer.Deserialize<MigrationResults>(before, json)!);
+                    tally.Resume(JsonSerializer.Deserialize<MigrationResults>(before, json)!);
                 }
             }
-            (groupsDone, membersDone) = (groupsDone + groups.Length, membersDone + members.Count);
-            AfterBatch?.Invoke(new MigrationProgress(input.Members.Count, membersDone, groupsDone,
-                input.Members.Count == 0 ? 100 : (int)(100L * membersDone / input.Members.Count)));
+            (groupsDone, membersDone) = (groupsDone + next.Groups, membersDone + next.Members.Count);
+            AfterBatch?.Invoke(new MigrationProgress(file.MembersAccepted, membersDone, groupsDone,
+                file.MembersAccepted == 0 ? 100 : (int)(100L * membersDone / file.MembersAccepted)));
         }
 
-        var report = input.Tally.Report();
+        var report = tally.Report();
         report = report with { Points = report.Points with { InLedger = await IssuedInLedgerAsync(record, ct) } };
         await records.FinishAsync(record.MigrationId, report, time.GetUtcNow(), ct);
         log.LogInformation("Migration {Migration} committed: {Opened} opened, {Adjusted} adjusted, {Unchanged} unchanged",
             record.MigrationId, report.Members.Opened, report.Members.Adjusted, report.Members.Unchanged);
         return MigrationView.Of((await records.GetAsync(record.ChainId, record.MigrationId, ct))!);
+    }
+
+    /// <summary>
+    /// Reads the stored upload again when its members were staged as of another day than the commit's (rows are checked
+    /// against the day: points that expired meanwhile are refused), or never staged (uploads older than staging).
+    /// Parsing is deterministic, so a commit resumed after this finds the same groups in the same order.
+    /// </summary>
+    async Task<FileFigures> RestageAsync(MigrationRecord record, Chain chain, DateOnly today, CancellationToken ct)
+    {
+        await records.SetStagedAsync(record.MigrationId, null, null, ct); // a restage cut short is done again
+        await staging.DeleteAsync(record.MigrationId, ct);
+        await using var copy = SeekableUpload.TemporaryFile();
+        var mapping = await records.UploadAsync(record.MigrationId, copy, ct);
+        copy.Position = 0;
+        var file = await staging.StageAsync(record.MigrationId, copy, ColumnPresets.Resolve(record.Preset.Split('+')[0], mapping),
+            record.RestaurantId, chain, today, ct);
+        await records.SetStagedAsync(record.MigrationId, today, file, ct);
+        log.LogInformation("Migration {Migration}: upload read again as of {Today} for its commit", record.MigrationId,
+            today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        return file;
     }
 
     /// <summary>

@@ -2,8 +2,11 @@ using Peko.Ledger.Domain.Migration;
 
 namespace Peko.Ledger.Api.Features.Migration;
 
-/// <summary>An upload for a dry run: the export, the restaurant it comes from, its preset and an optional mapping file.</summary>
-public sealed record MigrationUpload(string RestaurantId, string Preset, string? FileName, byte[] Content, string? Mapping);
+/// <summary>
+/// An upload for a dry run: the export, the restaurant it comes from, its preset and an optional mapping file. The
+/// content is read twice (staged, then stored): a stream that cannot seek is first copied to a temporary file.
+/// </summary>
+public sealed record MigrationUpload(string RestaurantId, string Preset, string? FileName, Stream Content, string? Mapping);
 
 /// <summary>How far a commit is: members (and groups of members, one guest each) committed of those accepted.</summary>
 public sealed record MigrationProgress(int MembersTotal, int MembersDone, int GroupsDone, int Percent);

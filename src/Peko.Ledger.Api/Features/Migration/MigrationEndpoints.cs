@@ -33,8 +33,10 @@ public static class MigrationEndpoints
         if (string.IsNullOrWhiteSpace(restaurantId)) throw new InvalidInput("restaurantId", "restaurantId is required.");
         if (string.IsNullOrWhiteSpace(preset)) throw new InvalidInput("preset", $"preset is required: {string.Join(", ", ColumnPresets.Names)}.");
         var mapping = form.Files.GetFile("mapping") is { } m ? await TextOf(m, ct) : null;
+        // The form reader keeps a file part past 64 KB in a temporary file: read from there, never whole in memory.
+        await using var content = file.OpenReadStream();
         var view = await migrations.DryRunAsync(chainId,
-            new MigrationUpload(restaurantId.Trim(), preset, file.FileName, await BytesOf(file, ct), mapping), caller, ct);
+            new MigrationUpload(restaurantId.Trim(), preset, file.FileName, content, mapping), caller, ct);
         return TypedResults.Created($"/v1/chains/{chainId}/migrations/{view.MigrationId}", view);
     }
 
@@ -49,7 +51,7 @@ public static class MigrationEndpoints
         MigrationCommit commit, MigrationCommitter committer, MigrationService migrations, CancellationToken ct)
     {
         Authorize(caller, chainId);
-        if (await commit.StartAsync(chainId, migrationId, ct) is not { } started)
+        if (await commit.StartAsync(chainId, migrationId, caller, ct) is not { } started)
             return TypedResults.Ok(await migrations.GetAsync(chainId, migrationId, ct));
         committer.Enqueue(chainId, migrationId, caller);
         return TypedResults.Accepted($"/v1/chains/{chainId}/migrations/{migrationId}", started);
@@ -59,13 +61,6 @@ public static class MigrationEndpoints
     {
         caller.EnsureChain(chainId);
         caller.Require(Role.Admin);
-    }
-
-    static async Task<byte[]> BytesOf(IFormFile file, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream((int)file.Length);
-        await file.CopyToAsync(buffer, ct);
-        return buffer.ToArray();
     }
 
     static async Task<string> TextOf(IFormFile file, CancellationToken ct)
