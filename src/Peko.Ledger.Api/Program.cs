@@ -7,6 +7,7 @@ using Peko.Ledger.Api.Features.Guests;
 using Peko.Ledger.Api.Features.Identity;
 using Peko.Ledger.Api.Features.Jobs;
 using Peko.Ledger.Api.Features.Migration;
+using Peko.Ledger.Api.Features.Projections;
 using Peko.Ledger.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -35,6 +36,7 @@ app.MapJobs();
 app.MapAudit();
 app.MapAccounting();
 app.MapMigrations();
+app.MapProjections();
 
 await app.RunAsync();
 

@@ -19,7 +19,11 @@ public sealed class GlobalOptions
             DefaultValueFactory = _ => context.Environment("PEKO_LEDGER_URL") is { Length: > 0 } url ? url : DefaultUrl,
         };
         // No default value factory: help would print the key.
-        Key = new Option<string?>("--key") { Description = "An API key: a chain admin's for migrations [env: PEKO_LEDGER_KEY]", Recursive = true };
+        Key = new Option<string?>("--key")
+        {
+            Description = "An API key: a chain admin's for migrate; an auditor's or admin's for verify, export, as-of; the platform admin's for rebuild [env: PEKO_LEDGER_KEY]",
+            Recursive = true,
+        };
         _environment = context.Environment;
     }
 

@@ -15,6 +15,10 @@ public static class LedgerCli
         var globals = new GlobalOptions(context);
         var root = new RootCommand("peko-ledger: administer a Peko Ledger service over its HTTP API") { globals.Url, globals.Key };
         root.Subcommands.Add(MigrateCommand.Create(globals, context));
+        root.Subcommands.Add(VerifyCommand.Create(globals, context));
+        root.Subcommands.Add(RebuildCommand.Create(globals, context));
+        root.Subcommands.Add(ExportCommand.Create(globals, context));
+        root.Subcommands.Add(AsOfCommand.Create(globals, context));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -31,6 +31,70 @@ public sealed class LedgerClient : IDisposable
     public Task<T> PostAsync<T>(string path, HttpContent? content, CancellationToken ct) =>
         SendAsync<T>(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, ct);
 
+    /// <summary>
+    /// Long work that answers with NDJSON progress lines (docs/audit.md, "Progress lines"): each progress line goes to
+    /// <paramref name="progress"/> (events done, total), and the result line is returned.
+    /// </summary>
+    public async Task<T> WithProgressAsync<T>(HttpMethod method, string path, Action<long, long> progress, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-ndjson"));
+        using var response = await SendRawAsync(request, ct);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        while (await reader.ReadLineAsync(ct) is { } line)
+        {
+            if (line.Length == 0) continue;
+            var parsed = Parse<ProgressLine<T>>(line, request);
+            if (parsed.Kind == "progress") progress(parsed.Events, parsed.Total);
+            else if (parsed.Kind == "result" && parsed.Result is { } result) return result;
+        }
+        throw new CliException(ExitCodes.HttpError, $"{request.RequestUri}: the answer ended before its result (the service stopped?).");
+    }
+
+    /// <summary>Copies a streamed answer to <paramref name="target"/>, reporting the bytes copied; returns them.</summary>
+    public async Task<long> DownloadAsync(string path, Stream target, Action<long> copied, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await SendRawAsync(request, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[1 << 16];
+        var total = 0L;
+        int read;
+        while ((read = await body.ReadAsync(buffer, ct)) > 0)
+        {
+            await target.WriteAsync(buffer.AsMemory(0, read), ct);
+            copied(total += read);
+        }
+        return total;
+    }
+
+    async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try { response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct); }
+        catch (HttpRequestException e)
+        {
+            throw new CliException(ExitCodes.HttpError, $"cannot reach the service at {BaseAddress}: {OneLine(e.Message)}");
+        }
+        if (response.IsSuccessStatusCode) return response;
+        using (response) throw await ProblemAsync(response, ct);
+    }
+
+    static T Parse<T>(string line, HttpRequestMessage request)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(line, Json)
+                   ?? throw new CliException(ExitCodes.HttpError, $"{request.RequestUri}: the service answered nothing.");
+        }
+        catch (JsonException)
+        {
+            throw new CliException(ExitCodes.HttpError, $"{request.RequestUri}: the answer is not what a Peko Ledger service sends (check --url).");
+        }
+    }
+
+    sealed record ProgressLine<T>(string Kind, long Events, long Total, T? Result);
+
     async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
     {
         using (request)

@@ -92,6 +92,39 @@ public sealed class AuditTests(AuditedChain api) : IClassFixture<AuditedChain>
     }
 
     [Fact]
+    public async Task The_nightly_seal_verifies_then_seals_and_fails_sealing_nothing_when_an_event_was_changed()
+    {
+        var (ann, _) = await StoryAsync();
+        var seq = await api.ScalarAsync("select min(seq) from ledger.events where stream_id = $1", $"points-{ann}");
+        var points = await api.ScalarAsync("select (data->>'points')::bigint from ledger.events where seq = $1", seq);
+        const string SetPoints = "with u as (update ledger.events set data = jsonb_set(data, '{points}', to_jsonb($2)) where seq = $1 returning 1) select count(*) from u";
+        const string Sealed = "select count(*) from ledger.audit_checkpoints where chain_id = 'audited-chain'";
+        await api.ScalarAsync(SetPoints, seq, 5000L);
+        var before = await api.ScalarAsync(Sealed);
+        HttpResponseMessage failed;
+        try
+        {
+            failed = await api.Chain.Admin.PostAsync(api.Chain.Url("jobs/seal-log"), null);
+        }
+        finally
+        {
+            await api.ScalarAsync(SetPoints, seq, points); // the tests of this class share the chain: put it back
+        }
+        Assert.Equal(HttpStatusCode.Conflict, failed.StatusCode);
+        Assert.EndsWith("tamper-found", (string)JsonNode.Parse(await failed.Content.ReadAsStringAsync())!["type"]!);
+        Assert.Equal(before, await api.ScalarAsync(Sealed));
+        var runs = await (await api.Chain.Admin.GetAsync(api.Chain.Url("jobs?limit=1"))).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.Equal(("seal-log", "failed", "TamperFoundException"),
+            ((string)runs[0]!["job"]!, (string)runs[0]!["status"]!, (string)runs[0]!["error"]!));
+
+        await StoryAsync(); // more events, so a new checkpoint (every 5 events here) is due
+        var run = await (await api.Chain.Admin.PostAsync(api.Chain.Url("jobs/seal-log"), null)).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.Equal("succeeded", (string)run["status"]!);
+        Assert.True((long)run["eventsWritten"]! > 0);
+        Assert.Equal(before + (long)run["eventsWritten"]!, await api.ScalarAsync(Sealed));
+    }
+
+    [Fact]
     public async Task Every_read_an_auditor_makes_is_recorded_without_personal_data()
     {
         var (ann, _) = await StoryAsync();

@@ -58,7 +58,8 @@ public sealed class ReplayTests(ChainsForAccounting api, ITestOutputHelper outpu
             .Select(l => JsonNode.Parse(l)!).ToList();
         Assert.All(lines[..^1], l => Assert.Equal("progress", (string)l["kind"]!));
         Assert.Equal((long)lines[^2]["total"]!, (long)lines[^2]["events"]!);
-        var report = lines[^1]["report"]!;
+        Assert.Equal("result", (string)lines[^1]["kind"]!);
+        var report = lines[^1]["result"]!;
 
         Assert.False((bool)report["clean"]!);
         Assert.Equal(2, (long)report["differences"]!);
@@ -83,6 +84,42 @@ public sealed class ReplayTests(ChainsForAccounting api, ITestOutputHelper outpu
         var auditor = await chain.Chain.IssueKeyAsync("auditor");
         var report = await (await auditor.Client.GetAsync(chain.Chain.Url("audit/replay"))).ShouldBeAsync(HttpStatusCode.OK);
         Assert.True((bool)report["clean"]!);
+    }
+
+    [Fact]
+    public async Task Rebuilding_the_inline_projections_repairs_rows_changed_behind_the_ledger_and_the_async_one_rebuilds_alone()
+    {
+        var chain = await api.NewChainAsync();
+        await RandomOperationsAsync(chain, 60, seed: 13);
+        var lot = await api.TextAsync("select lot_id from ledger.points_lots where chain_id = $1 order by lot_id limit 1", chain.Chain.Id);
+        var remaining = await api.ScalarAsync("select remaining from ledger.points_lots where lot_id = $1", lot);
+        await api.ScalarAsync("with u as (update ledger.points_lots set remaining = remaining + 5 where lot_id = $1 returning 1) select count(*) from u", lot);
+        Assert.False((bool)(await ReplayAsync(chain))["clean"]!);
+        var platform = api.Platform();
+
+        var list = await (await platform.GetAsync("/v1/projections")).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.Equal(["chains:inline", "guests:inline", "points:inline", "memberships:inline", "accounting:async"],
+            list.AsArray().Select(p => $"{(string)p!["name"]!}:{(string)p["kind"]!}"));
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/projections/points/rebuild");
+        request.Headers.Add("Accept", "application/x-ndjson");
+        var response = await platform.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonNode.Parse(l)!).ToList();
+        var result = lines[^1]["result"]!;
+        Assert.Equal(["chains", "guests", "points", "memberships"], result["projections"]!.AsArray().Select(p => (string)p!));
+        Assert.Equal((long)lines[^2]["total"]!, (long)result["eventsReplayed"]!);
+        Assert.Equal(remaining, await api.ScalarAsync("select remaining from ledger.points_lots where lot_id = $1", lot));
+        Assert.True((bool)(await ReplayAsync(chain))["clean"]!);
+
+        var accounting = await (await platform.PostAsync("/v1/projections/accounting/rebuild", null)).ShouldBeAsync(HttpStatusCode.OK);
+        Assert.Equal(["accounting"], accounting["projections"]!.AsArray().Select(p => (string)p!));
+        Assert.True((bool)(await ReplayAsync(chain))["clean"]!);
+
+        await (await platform.PostAsync("/v1/projections/balances/rebuild", null)).ShouldBeAsync(HttpStatusCode.NotFound);
+        await (await chain.Admin.PostAsync("/v1/projections/points/rebuild", null)).ShouldBeAsync(HttpStatusCode.Forbidden);
+        await (await chain.Admin.GetAsync("/v1/projections")).ShouldBeAsync(HttpStatusCode.Forbidden);
     }
 
     static JsonNode Table(JsonNode report, string table)

@@ -17,12 +17,13 @@ public sealed class SchedulerTests(ChainWithAClock api) : IClassFixture<ChainWit
     {
         var services = api.Services;
         var runs = new JobRuns(services.GetRequiredService<NpgsqlDataSource>(), jobs ?? services.GetRequiredService<LedgerJobs>(),
+            services.GetRequiredService<Peko.Ledger.EventStore.Audit.LedgerVerifier>(),
             services.GetRequiredService<ChainDirectory>(), api.Clock, NullLogger<JobRuns>.Instance);
         return new JobScheduler(services.GetRequiredService<NpgsqlDataSource>(), runs, services.GetRequiredService<ChainDirectory>(),
             new SchedulerOptions { Lease = TimeSpan.FromMinutes(10) }, api.Clock, NullLogger<JobScheduler>.Instance);
     }
 
-    /// <summary>Both of the chain's nightly jobs due a minute ago, with no lease: each test starts from there.</summary>
+    /// <summary>All of the chain's nightly jobs due a minute ago, with no lease: each test starts from there.</summary>
     async Task MakeDueAsync(string? leaseOwner = null, TimeSpan? leaseLeft = null)
     {
         await Scheduler().RunDueAsync(default); // creates the schedules if they are not there yet
@@ -44,8 +45,8 @@ public sealed class SchedulerTests(ChainWithAClock api) : IClassFixture<ChainWit
         var before = await ScheduledRunsAsync();
         var ran = await Task.WhenAll(Scheduler().RunDueAsync(default), Scheduler().RunDueAsync(default), Scheduler().RunDueAsync(default));
 
-        Assert.Equal(2, ran.Sum()); // expiry and tier recompute, once each, whichever instance claimed them
-        Assert.Equal(before + 2, await ScheduledRunsAsync());
+        Assert.Equal(3, ran.Sum()); // expiry, tier recompute and log sealing, once each, whichever instance claimed them
+        Assert.Equal(before + 3, await ScheduledRunsAsync());
         var next = await api.ScalarAsync(
             "select extract(epoch from min(next_due_at))::bigint from ledger.job_schedules where chain_id = 'clock-chain'");
         var expected = JobScheduler.NextRun(TimeZoneInfo.FindSystemTimeZoneById("Asia/Ho_Chi_Minh"), new TimeOnly(3, 0), api.Clock.GetUtcNow());
@@ -57,7 +58,7 @@ public sealed class SchedulerTests(ChainWithAClock api) : IClassFixture<ChainWit
         api.Clock.Set(expected.AddDays(3).AddHours(2)); // the service was down for three nights
         try
         {
-            Assert.Equal(2, await Scheduler().RunDueAsync(default)); // one run each, as of today
+            Assert.Equal(3, await Scheduler().RunDueAsync(default)); // one run each, as of today
         }
         finally
         {
@@ -74,7 +75,7 @@ public sealed class SchedulerTests(ChainWithAClock api) : IClassFixture<ChainWit
 
         var start = api.Clock.GetUtcNow();
         api.Clock.Advance(TimeSpan.FromMinutes(6));
-        try { Assert.Equal(2, await Scheduler().RunDueAsync(default)); }
+        try { Assert.Equal(3, await Scheduler().RunDueAsync(default)); }
         finally { api.Clock.Set(start); }
     }
 

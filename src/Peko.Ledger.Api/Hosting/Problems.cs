@@ -97,6 +97,11 @@ public static class Problems
                     Status = StatusCodes.Status409Conflict, Type = Type("version-conflict"),
                     Title = "Someone else changed this at the same moment; retry the request.",
                 },
+                Features.Jobs.TamperFoundException tamper => new ProblemDetails
+                {
+                    Status = StatusCodes.Status409Conflict, Type = Type("tamper-found"), Title = tamper.Message,
+                    Detail = "Nothing was sealed. The run is recorded as failed.",
+                },
                 ProjectionBehindException => new ProblemDetails
                 {
                     Status = StatusCodes.Status503ServiceUnavailable, Type = Type("catching-up"),
@@ -115,8 +120,12 @@ public static class Problems
                 };
             }
             http.Response.StatusCode = problem.Status!.Value;
-            return await problems.TryWriteAsync(new ProblemDetailsContext
-                { HttpContext = http, ProblemDetails = problem, Exception = exception });
+            if (await problems.TryWriteAsync(new ProblemDetailsContext
+                    { HttpContext = http, ProblemDetails = problem, Exception = exception })) return true;
+            // The client accepts neither JSON nor problem+json (e.g. only application/x-ndjson for progress lines): an
+            // error is still a problem document, never an empty 500.
+            await http.Response.WriteAsJsonAsync(problem, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json", ct);
+            return true;
         }
     }
 }

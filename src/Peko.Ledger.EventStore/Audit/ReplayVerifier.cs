@@ -2,7 +2,6 @@ using System.Data;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
-using NpgsqlTypes;
 using Peko.Ledger.EventStore.Projections;
 
 namespace Peko.Ledger.EventStore.Audit;
@@ -39,31 +38,11 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
         foreach (var table in tables)
             await Execute(connection, tx, $"create temp table {table} (like ledger.{table} including all) on commit drop", ct);
 
-        var total = await CountAsync(connection, tx, chainId, ct);
-        var checkpoints = await AsyncCheckpointsAsync(connection, tx, ct);
-        var replayed = 0L;
-        if (progress is not null) await progress(0, total);
         var context = new ProjectionContext(connection, tx, redirect);
-
-        var after = LogPosition.Start;
-        while (true)
-        {
-            var page = await ReadPageAsync(connection, tx, chainId, after, ct);
-            if (page.Count == 0) break;
-            // Inline projections ran in each append's transaction, one projection after the other over its events:
-            // the same here, transaction by transaction.
-            foreach (var appended in page.GroupBy(e => e.TxId))
-                await ApplyAsync(options.InlineProjections, appended.ToList(), context, ct);
-            foreach (var projection in options.AsyncProjections)
-            {
-                var upTo = checkpoints.GetValueOrDefault(projection.Name, LogPosition.Start);
-                await ApplyAsync([projection], page.Where(e => e.Position <= upTo).ToList(), context, ct);
-            }
-            await context.FlushAsync(ct);
-            replayed += page.Count;
-            after = page[^1].Position;
-            if (progress is not null) await progress(replayed, total);
-        }
+        var checkpoints = await AsyncCheckpointsAsync(connection, tx, ct);
+        var replayed = await new LogReplay(types, PageSize).RunAsync(context, chainId, options.InlineProjections,
+            [.. options.AsyncProjections.Select(p => (p, checkpoints.GetValueOrDefault(p.Name, LogPosition.Start)))],
+            await LogReplay.CountAsync(context, chainId, ct), progress, ct);
 
         var compared = new List<TableComparison>();
         foreach (var table in tables) compared.Add(await CompareAsync(connection, tx, table, chainId, ct));
@@ -71,46 +50,11 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
         return new ReplayReport(replayed, compared);
     }
 
-    static async Task ApplyAsync(IEnumerable<IProjection> projections, List<StoredEvent> events,
-        ProjectionContext context, CancellationToken ct)
-    {
-        foreach (var projection in projections)
-        {
-            var handled = events.Where(e => projection.EventTypes.Contains(e.Data.GetType())).ToList();
-            if (handled.Count > 0) await projection.ApplyAsync(handled, context, ct);
-        }
-    }
-
     /// <summary>ledger.&lt;projection table&gt; becomes pg_temp.&lt;table&gt;; the event store's own tables stay.</summary>
     static Func<string, string> Redirect(IReadOnlyCollection<string> tables)
     {
         var pattern = new Regex($@"\bledger\.({string.Join('|', tables.Select(Regex.Escape))})\b", RegexOptions.CultureInvariant);
         return sql => pattern.Replace(sql, "pg_temp.$1");
-    }
-
-    async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? chainId,
-        LogPosition after, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"""
-            select {EventRows.Columns} from ledger.events
-            where (tx_id, seq) > ($1, $2) {(chainId is null ? "" : "and chain_id = $4")}
-            order by tx_id, seq
-            limit $3
-            """, connection, tx);
-        command.Parameters.Add(new NpgsqlParameter<ulong> { TypedValue = after.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Seq });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
-        if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
-        return await EventRows.ReadAllAsync(command, types, ct);
-    }
-
-    static async Task<long> CountAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? chainId,
-        CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(
-            "select count(*) from ledger.events" + (chainId is null ? "" : " where chain_id = $1"), connection, tx);
-        if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
-        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     static async Task<Dictionary<string, LogPosition>> AsyncCheckpointsAsync(NpgsqlConnection connection,

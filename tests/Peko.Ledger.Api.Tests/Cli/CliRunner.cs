@@ -24,7 +24,7 @@ public sealed record CliResult(int Exit, string Out, string Error)
 /// Runs the CLI's entry point in-process against the test host: its HTTP calls go to the in-memory server, its report
 /// to a string (no colours, 200 columns), and its environment is what the test gives.
 /// </summary>
-public sealed class CliRunner(MigrationHost api, Dictionary<string, string>? environment = null)
+public sealed class CliRunner(ApiFactory api, Dictionary<string, string>? environment = null)
 {
     public async Task<CliResult> RunAsync(params string[] args)
     {

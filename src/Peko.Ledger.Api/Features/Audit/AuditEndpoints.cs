@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Peko.Ledger.Api.Features.Auth;
+using Peko.Ledger.Api.Hosting;
 using Peko.Ledger.Domain;
 using Peko.Ledger.EventStore.Audit;
 
@@ -44,37 +44,17 @@ public static class AuditEndpoints
             [.. report.Findings.Select(f => new FindingResponse(AuditExport.Name(f.Kind), f.StreamId, f.Version, f.Seq, f.Detail))]));
     }
 
-    static async Task Replay(string chainId, Caller caller, ReplayVerifier replay, HttpContext http, CancellationToken ct)
+    static Task Replay(string chainId, Caller caller, ReplayVerifier replay, HttpContext http, CancellationToken ct)
     {
         caller.EnsureChain(chainId);
         caller.Require(Auditors);
-        var streaming = http.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals(Ndjson, StringComparison.OrdinalIgnoreCase));
-        var response = http.Response;
-        response.ContentType = streaming ? Ndjson : "application/json; charset=utf-8";
-        Func<long, long, ValueTask>? progress = streaming
-            ? async (done, total) =>
-            {
-                await JsonSerializer.SerializeAsync(response.Body, new ReplayProgressLine("progress", done, total), Json, ct);
-                await response.Body.WriteAsync("\n"u8.ToArray(), ct);
-                await response.Body.FlushAsync(ct);
-            }
-            : null;
-        var report = await replay.VerifyAsync(chainId, progress, ct);
-        var result = new ReplayResponse(report.Clean, report.EventsReplayed, report.Differences,
-            [.. report.Tables.Select(t => new ReplayTableResponse(t.Table, t.LiveRows, t.Differences, t.First))]);
-        if (streaming)
+        return NdjsonProgress.RunAsync(http, async progress =>
         {
-            await JsonSerializer.SerializeAsync(response.Body, new ReplayReportLine("report", result), Json, ct);
-            await response.Body.WriteAsync("\n"u8.ToArray(), ct);
-        }
-        else await JsonSerializer.SerializeAsync(response.Body, result, Json, ct);
+            var report = await replay.VerifyAsync(chainId, progress, ct);
+            return new ReplayResponse(report.Clean, report.EventsReplayed, report.Differences,
+                [.. report.Tables.Select(t => new ReplayTableResponse(t.Table, t.LiveRows, t.Differences, t.First))]);
+        }, ct);
     }
-
-    const string Ndjson = "application/x-ndjson";
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    sealed record ReplayProgressLine(string Kind, long Events, long Total);
-    sealed record ReplayReportLine(string Kind, ReplayResponse Report);
 
     static IResult Export(string chainId, string? from, string? to, Caller caller, AuditExport export)
     {

@@ -58,6 +58,7 @@ public static class AuditSetup
         });
         builder.Services.AddSingleton<EventStore.Audit.LedgerVerifier>();
         builder.Services.AddSingleton<EventStore.Audit.ReplayVerifier>();
+        builder.Services.AddSingleton<EventStore.Projections.InlineRebuild>();
         builder.Services.AddSingleton<GuestAsOf>();
         builder.Services.AddSingleton<AuditExport>();
         builder.Services.AddSingleton<AuditorReads>();

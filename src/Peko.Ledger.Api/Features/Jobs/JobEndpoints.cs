@@ -16,6 +16,8 @@ public static class JobEndpoints
             Run(chainId, JobRuns.ExpirePoints, body, caller, runs, ct)).WithSummary("Expire due points now (optionally as of a past date).");
         jobs.MapPost("/recompute-tiers", (string chainId, RunJobRequest? body, Caller caller, JobRuns runs, CancellationToken ct) =>
             Run(chainId, JobRuns.RecomputeTiers, body, caller, runs, ct)).WithSummary("Recompute tiers now (optionally as of a past date).");
+        jobs.MapPost("/seal-log", (string chainId, Caller caller, JobRuns runs, CancellationToken ct) =>
+            Run(chainId, JobRuns.SealLog, null, caller, runs, ct)).WithSummary("Verify the chain's log now and, if clean, seal its new checkpoints.");
     }
 
     static async Task<Ok<JobRun>> Run(string chainId, string job, RunJobRequest? body, Caller caller, JobRuns runs, CancellationToken ct)

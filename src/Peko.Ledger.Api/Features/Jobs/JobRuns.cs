@@ -1,6 +1,7 @@
 using Npgsql;
 using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Domain;
+using Peko.Ledger.EventStore.Audit;
 
 namespace Peko.Ledger.Api.Features.Jobs;
 
@@ -8,11 +9,13 @@ public sealed record JobRun(string RunId, string Job, DateOnly AsOf, string Trig
     DateTimeOffset? FinishedAt, string Status, long Guests, long EventsWritten, string? Error);
 
 /// <summary>Runs a chain's job and records the run (started, finished, counts, error) in <c>ledger.job_runs</c>.</summary>
-public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, ChainDirectory chains, TimeProvider time,
-    ILogger<JobRuns> log)
+public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, LedgerVerifier verifier, ChainDirectory chains,
+    TimeProvider time, ILogger<JobRuns> log)
 {
     public const string ExpirePoints = "expire-points";
     public const string RecomputeTiers = "recompute-tiers";
+    /// <summary>Verifies the chain's log and, when it is clean, seals its new checkpoints (docs/audit.md).</summary>
+    public const string SealLog = "seal-log";
 
     public async Task<JobRun> RunAsync(string chainId, string job, DateOnly? asOf, string trigger, CancellationToken ct)
     {
@@ -32,6 +35,7 @@ public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, ChainD
             {
                 ExpirePoints => await jobs.ExpirePointsAsync(chain, date, ct),
                 RecomputeTiers => await jobs.RecomputeTiersAsync(chain, date, ct),
+                SealLog => await SealAsync(chainId, ct),
                 _ => throw new ArgumentOutOfRangeException(nameof(job), job, "Unknown job."),
             };
             var finished = time.GetUtcNow();
@@ -51,6 +55,19 @@ public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, ChainD
                 CancellationToken.None, runId, time.GetUtcNow(), e.GetType().Name);
             throw;
         }
+    }
+
+    /// <summary>Counts: the streams verified, the checkpoints sealed. A finding fails the run and seals nothing.</summary>
+    async Task<JobCounts> SealAsync(string chainId, CancellationToken ct)
+    {
+        var report = await verifier.VerifyAsync(chainId, seal: true, ct);
+        if (!report.Clean)
+        {
+            log.LogError("Verify found {Findings} events of {Chain} changed behind the ledger ({Kinds}); nothing sealed",
+                report.Findings.Count, chainId, string.Join(", ", report.Findings.Select(f => f.Kind).Distinct()));
+            throw new TamperFoundException(report.Findings.Count);
+        }
+        return new JobCounts(report.Streams, report.CheckpointsSealed);
     }
 
     public async Task<IReadOnlyList<JobRun>> ListAsync(string chainId, int limit, CancellationToken ct)
@@ -77,3 +94,7 @@ public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, ChainD
         await command.ExecuteNonQueryAsync(ct);
     }
 }
+
+/// <summary>The nightly verify found events changed behind the ledger: the run fails (its error names this), nothing is sealed.</summary>
+public sealed class TamperFoundException(int findings)
+    : Exception($"Verify found {findings} events changed behind the ledger; see GET …/audit/verify.");

@@ -12,7 +12,7 @@ public sealed record SchedulerOptions
 }
 
 /// <summary>
-/// The durable scheduler: each chain's nightly expiry and tier recompute, due at the schedule's local time (03:00 by
+/// The durable scheduler: each chain's nightly expiry, tier recompute and log sealing (verify, then seal), due at the schedule's local time (03:00 by
 /// default) in the chain's time zone, held in
 /// <c>ledger.job_schedules</c>. An instance claims a due job with a lease (<c>for update skip locked</c>), so several
 /// instances side by side run it once; a run whose instance died is taken over when its lease ends, and because the
@@ -22,7 +22,7 @@ public sealed record SchedulerOptions
 public sealed class JobScheduler(NpgsqlDataSource dataSource, JobRuns runs, ChainDirectory chains, SchedulerOptions options,
     TimeProvider time, ILogger<JobScheduler> log) : BackgroundService
 {
-    static readonly string[] Nightly = [JobRuns.ExpirePoints, JobRuns.RecomputeTiers];
+    static readonly string[] Nightly = [JobRuns.ExpirePoints, JobRuns.RecomputeTiers, JobRuns.SealLog];
     readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
