@@ -23,6 +23,9 @@ public sealed class BenchServer : IAsyncDisposable
     public string AdminConnectionString { get; }
     public string Origin => _local is null ? "PEKO_BENCH_POSTGRES" : $"local durable cluster in {_local.DataDirectory}";
 
+    /// <summary>The server's data directory when it runs on this machine (ours, or PEKO_BENCH_POSTGRES_DATA's), for its CPU time.</summary>
+    public string? DataDirectory => _local?.DataDirectory ?? Environment.GetEnvironmentVariable("PEKO_BENCH_POSTGRES_DATA");
+
     public static async Task<BenchServer> StartAsync()
     {
         var configured = Environment.GetEnvironmentVariable("PEKO_BENCH_POSTGRES");

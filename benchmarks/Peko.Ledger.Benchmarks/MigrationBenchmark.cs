@@ -40,6 +40,9 @@ static class MigrationBenchmark
             var adminKey = await SetUpChainAsync(service, files);
             using var memory = new MemorySampler(service.ProcessId);
             var startRss = memory.Current;
+            var postmaster = ProcessCpu.Postmaster(server.DataDirectory);
+            var (serviceCpu, postgresCpu, ownCpu) = (ProcessCpu.Seconds(service.ProcessId),
+                postmaster is { } pm ? ProcessCpu.ClusterSeconds(pm) : 0, Process.GetCurrentProcess().TotalProcessorTime);
             var clock = Stopwatch.StartNew();
             long? peakAfterFirst = null;
             var (dryRuns, commits) = (TimeSpan.Zero, TimeSpan.Zero);
@@ -55,6 +58,9 @@ static class MigrationBenchmark
                 peakAfterFirst ??= memory.Peak;
             }
             var total = clock.Elapsed;
+            serviceCpu = ProcessCpu.Seconds(service.ProcessId) - serviceCpu;
+            postgresCpu = postmaster is { } p ? ProcessCpu.ClusterSeconds(p) - postgresCpu : double.NaN;
+            var cliCpu = (Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds;
 
             summary.Add("dry run + commit, all files", total.TotalSeconds, "s", below: 300, format: "N1");
             summary.Add("rows/s (dry run + commit)", written.Rows / total.TotalSeconds, "rows/s");
@@ -63,6 +69,8 @@ static class MigrationBenchmark
             summary.Add("service RSS before the first file", Mib(startRss), "MiB");
             summary.Add("service peak RSS after file 1", Mib(peakAfterFirst ?? 0), "MiB");
             summary.Add($"service peak RSS after file {files}", Mib(memory.Peak), "MiB");
+            summary.Fact($"CPU during the files: service {serviceCpu:N1} s, PostgreSQL {postgresCpu:N1} s (with the async accounting " +
+                         $"projection catching up), CLI and benchmark {cliCpu:N1} s, over {total.TotalSeconds:N1} s on {Environment.ProcessorCount} cores");
             await DescribeLedgerAsync(database, summary);
         }
         finally
@@ -111,12 +119,14 @@ static class MigrationBenchmark
             select (select count(*) from ledger.events), (select count(*) from ledger.guests where merged_into is null),
                    (select coalesce(sum(points), 0) from ledger.points_lots),
                    (select sum((result->'points'->>'inFile')::bigint) from ledger.migrations where status = 'committed'),
-                   pg_size_pretty(pg_total_relation_size('ledger.migration_members') + pg_total_relation_size('ledger.migration_upload_chunks'))
+                   pg_size_pretty(pg_total_relation_size('ledger.migration_members') + pg_total_relation_size('ledger.migration_upload_chunks')),
+                   (select count(*) from ledger.events e where e.seq > coalesce((select seq from ledger.projection_checkpoints where name = 'accounting'), 0))
             """, connection);
         await using var r = await query.ExecuteReaderAsync();
         await r.ReadAsync();
         summary.Fact($"ledger afterwards: {r.GetInt64(0):N0} events, {r.GetInt64(1):N0} guests, {r.GetInt64(2):N0} points in lots " +
-                     $"({r.GetInt64(3):N0} in the accepted rows of the files); staged members and uploads kept: {r.GetString(4)}");
+                     $"({r.GetInt64(3):N0} in the accepted rows of the files); staged members and uploads kept: {r.GetString(4)}; " +
+                     $"the async accounting projection had {r.GetInt64(5):N0} events left to take in");
     }
 
     /// <summary>A VND chain with one restaurant per file and a chain admin key; returns the key.</summary>
