@@ -13,7 +13,7 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize)
 {
     public async Task<long> RunAsync(ProjectionContext context, string? chainId, IReadOnlyList<IProjection> inline,
         IReadOnlyList<(IProjection Projection, LogPosition UpTo)> asynchronous, long total,
-        Func<long, long, ValueTask>? progress, CancellationToken ct)
+        Func<long, long, ValueTask>? progress, CancellationToken ct, Func<long, ValueTask>? afterPage = null)
     {
         var replayed = 0L;
         if (progress is not null) await progress(0, total);
@@ -29,6 +29,7 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize)
             await context.FlushAsync(ct);
             replayed += page.Count;
             after = page[^1].Position;
+            if (afterPage is not null) await afterPage(replayed);
             if (progress is not null) await progress(replayed, total);
         }
     }
