@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<BenchArgs, Task<bool>>>(StringCompa
     ["counter"] = CounterBenchmark.RunAsync,
     ["identity"] = IdentityBenchmark.RunAsync,
     ["jobs"] = JobsBenchmark.RunAsync,
+    ["audit"] = AuditBenchmark.RunAsync,
     ["migration"] = MigrationBenchmark.RunAsync,
 };
 

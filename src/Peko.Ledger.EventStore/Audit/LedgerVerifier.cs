@@ -11,6 +11,9 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, AuditOptions opt
 {
     public async Task<VerifyReport> VerifyAsync(string? chainId = null, bool seal = true, CancellationToken ct = default)
     {
+        // The two passes read the log in different orders (stream by stream; in log order) on their own connections:
+        // they run side by side, so the database and the hashing overlap.
+        var sealing = Task.Run(() => new LogSeal(dataSource, options).CheckAsync(chainId, ct), ct);
         var findings = new List<AuditFinding>();
         var (streams, events) = (0L, 0L);
         await foreach (var (chain, stream, version, rows) in AuditLog.StreamsAsync(dataSource, chainId, ct))
@@ -20,7 +23,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, AuditOptions opt
             findings.AddRange(StreamChain.Check(chain, stream, version, rows));
         }
 
-        var log = await new LogSeal(dataSource, options).CheckAsync(chainId, ct);
+        var log = await sealing;
         findings.AddRange(log.Findings);
         var sealedNow = seal && findings.Count == 0
             ? await Checkpoints.SaveAsync(dataSource, log.ToSeal, time.GetUtcNow(), ct)
