@@ -82,42 +82,25 @@ public sealed class LedgerClient : IDisposable
 
     static T Parse<T>(string line, HttpRequestMessage request)
     {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(line, Json)
-                   ?? throw new CliException(ExitCodes.HttpError, $"{request.RequestUri}: the service answered nothing.");
-        }
-        catch (JsonException)
-        {
-            throw new CliException(ExitCodes.HttpError, $"{request.RequestUri}: the answer is not what a Peko Ledger service sends (check --url).");
-        }
+        try { return JsonSerializer.Deserialize<T>(line, Json) ?? throw AnsweredNothing(request); }
+        catch (JsonException) { throw NotOurAnswer(request); }
     }
+
+    static CliException AnsweredNothing(HttpRequestMessage request) =>
+        new(ExitCodes.HttpError, $"{request.RequestUri}: the service answered nothing.");
+
+    static CliException NotOurAnswer(HttpRequestMessage request) =>
+        new(ExitCodes.HttpError, $"{request.RequestUri}: the answer is not what a Peko Ledger service sends (check --url).");
 
     sealed record ProgressLine<T>(string Kind, long Events, long Total, T? Result);
 
     async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct)
     {
         using (request)
+        using (var response = await SendRawAsync(request, ct))
         {
-            HttpResponseMessage response;
-            try { response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct); }
-            catch (HttpRequestException e)
-            {
-                throw new CliException(ExitCodes.HttpError, $"cannot reach the service at {BaseAddress}: {OneLine(e.Message)}");
-            }
-            using (response)
-            {
-                if (!response.IsSuccessStatusCode) throw await ProblemAsync(response, ct);
-                try
-                {
-                    return await response.Content.ReadFromJsonAsync<T>(Json, ct)
-                           ?? throw new CliException(ExitCodes.HttpError, $"{request.RequestUri}: the service answered nothing.");
-                }
-                catch (JsonException)
-                {
-                    throw new CliException(ExitCodes.HttpError, $"{request.RequestUri}: the answer is not what a Peko Ledger service sends (check --url).");
-                }
-            }
+            try { return await response.Content.ReadFromJsonAsync<T>(Json, ct) ?? throw AnsweredNothing(request); }
+            catch (JsonException) { throw NotOurAnswer(request); }
         }
     }
 
