@@ -1,40 +1,50 @@
 namespace Peko.Ledger.EventStore.ReadModels;
 
 /// <summary>
-/// The accounting projection's statements. Each movement is booked the same way: dated by its POS time ($3) or its
-/// local date ($4) in the chain's time zone; it belongs to that month and is booked in it, unless that month is
+/// The accounting projection's statements. Each movement is booked the same way: dated by its POS time or its
+/// local date in the chain's time zone; it belongs to that month and is booked in it, unless that month is
 /// already closed, in which case it is booked in the first open month and counts from that month's start.
 /// </summary>
 static class AccountingEntrySql
 {
-    // $1 chain, $2 event seq, $3 POS time (or null), $4 local date (or null); "source" yields the movements
-    // (kind, issued_by, redeemer, lot_id, points, value) and may use parameters from $5 on, and the common table
-    // expressions in "writes" (PostgreSQL allows data-modifying ones only at the top level).
+    // "source" yields the movements (chain_id, seq, occurred_at, local_date, kind, issued_by, redeemer, lot_id, points,
+    // value, ord): each dated by its POS time or its local date, and inserted in "ord" order. It may use the common
+    // table expressions in "writes" (PostgreSQL allows data-modifying ones only at the top level).
     static string Book(string source, string? writes = null) => $"""
         with {(writes is null ? "" : writes + ",")}
-        source (kind, issued_by, redeemer, lot_id, points, value) as ({source})
+        source (chain_id, seq, occurred_at, local_date, kind, issued_by, redeemer, lot_id, points, value, ord) as ({source})
         insert into ledger.accounting_entries (chain_id, seq, kind, issued_by, redeemer, lot_id, points, value,
                                                occurred_at, belongs_to, booked_in, effective_at)
-        select c.chain_id, $2, s.kind, s.issued_by, s.redeemer, s.lot_id, s.points, s.value, d.at, d.belongs_to, b.booked_in,
+        select c.chain_id, s.seq, s.kind, s.issued_by, s.redeemer, s.lot_id, s.points, s.value, d.at, d.belongs_to, b.booked_in,
                case when b.booked_in > d.belongs_to then b.booked_in::timestamp at time zone c.time_zone else d.at end
-        from ledger.accounting_chains c
-        cross join lateral (select coalesce($3::timestamptz, $4::date::timestamp at time zone c.time_zone) as at) a
+        from source s
+        join ledger.accounting_chains c on c.chain_id = s.chain_id
+        cross join lateral (select coalesce(s.occurred_at, s.local_date::timestamp at time zone c.time_zone) as at) a
         cross join lateral (select a.at, date_trunc('month', a.at at time zone c.time_zone)::date as belongs_to) d
         cross join lateral (select greatest(d.belongs_to, (c.closed_through + interval '1 month')::date) as booked_in) b
-        cross join source s
-        where c.chain_id = $1
+        order by s.ord
         """;
 
-    /// <summary>Movements of lots, valued with each lot's point value: $5 kinds, $6 lots, $7 issuers, $8 redeemers, $9 points.</summary>
+    /// <summary>
+    /// Movements of lots (any number, of any events and chains), valued with each lot's point value: $1 chains,
+    /// $2 event seqs, $3 POS times (or null), $4 local dates (or null), $5 kinds, $6 lots, $7 issuers, $8 redeemers,
+    /// $9 points (<see cref="AccountingEntryRows"/>).
+    /// </summary>
     public static readonly string LotMovements = Book("""
-        select m.kind, coalesce(l.issued_by, m.issued_by), m.redeemer, m.lot_id, m.points, m.points * coalesce(l.point_value, 0)
-        from unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[]) as m(kind, lot_id, issued_by, redeemer, points)
+        select m.chain_id, m.seq, m.occurred_at, m.local_date, m.kind, coalesce(l.issued_by, m.issued_by), m.redeemer,
+               m.lot_id, m.points, m.points * coalesce(l.point_value, 0), m.ord
+        from unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[],
+                    $9::bigint[]) with ordinality
+             as m(chain_id, seq, occurred_at, local_date, kind, lot_id, issued_by, redeemer, points, ord)
         left join ledger.accounting_lots l on l.lot_id = m.lot_id
         """);
 
+    // The shortfalls' statements: $1 chain, $2 event seq, $3 POS time (or null), $4 local date (or null), then their own.
+    const string OneEvent = "$1::text, $2::bigint, $3::timestamptz, $4::date";
+
     /// <summary>A void's shortfall: $5 guest, $6 restaurant, $7 order, $8 points; valued as the order's own lot.</summary>
     public static readonly string ShortfallOwed = Book(
-        "select 'voided', restaurant_id, null::text, null::text, points, points * point_value from claim", """
+        $"select {OneEvent}, 'voided', restaurant_id, null::text, null::text, points, points * point_value, 1 from claim", """
         claim as (
             insert into ledger.accounting_claims (chain_id, guest_id, restaurant_id, points, point_value)
             select $1, $5, $6, $8, coalesce((select point_value from ledger.accounting_lots
@@ -44,7 +54,7 @@ static class AccountingEntrySql
 
     /// <summary>Points that paid off what guest $5 owed ($6 points), oldest claim first: the shortfall's void is undone.</summary>
     public static readonly string ShortfallRepaid = Book(
-        "select 'voided', restaurant_id, null::text, null::text, -points, -points * point_value from taken",
+        $"select {OneEvent}, 'voided', restaurant_id, null::text, null::text, -points, -points * point_value, claim_id from taken",
         TakeClaims("$5", "$6"));
 
     /// <summary>A merge moved $3 owed points from guest $1 to guest $2 ($4 chain): the claims keep their restaurants.</summary>

@@ -57,23 +57,11 @@ public sealed class AccountingReadModel : IProjection
     static void Write(StoredEvent e, PointMovements movements, ProjectionContext context)
     {
         if (movements.IsEmpty) return;
-        if (movements.Lots.Count > 0)
-            context.Queue("""
-                insert into ledger.accounting_lots (lot_id, chain_id, issued_by, order_id, point_value)
-                select l.lot_id, $1, l.issued_by, l.order_id, l.point_value
-                from unnest($2::text[], $3::text[], $4::text[], $5::numeric[]) as l(lot_id, issued_by, order_id, point_value)
-                on conflict (lot_id) do nothing
-                """, e.ChainId, movements.Lots.Select(l => l.LotId).ToArray(), movements.Lots.Select(l => l.IssuedBy).ToArray(),
-                movements.Lots.Select(l => l.OrderId).ToArray(), movements.Lots.Select(l => l.PointValue).ToArray());
+        foreach (var lot in movements.Lots) context.Rows<AccountingLotRows>().Issue(e.ChainId, lot);
+        foreach (var movement in movements.Movements)
+            context.Rows<AccountingEntryRows>().Book(e.ChainId, e.Seq, movements.OccurredAt, movements.LocalDate, movement);
 
         var at = movements.OccurredAt?.ToUniversalTime();
-        if (movements.Movements.Count > 0)
-        {
-            var m = movements.Movements;
-            context.Queue(AccountingEntrySql.LotMovements, e.ChainId, e.Seq, at, movements.LocalDate,
-                m.Select(x => x.Kind).ToArray(), m.Select(x => x.LotId).ToArray(), m.Select(x => x.IssuedBy).ToArray(),
-                m.Select(x => x.Redeemer).ToArray(), m.Select(x => x.Points).ToArray());
-        }
         foreach (var shortfall in movements.Shortfalls)
             switch (shortfall)
             {

@@ -22,12 +22,8 @@ public sealed class MembershipReadModel : IProjection
                     RecordSpend(context, s.GuestId, s.RestaurantId, s.OrderId, e.ChainId, s.OccurredAt, s.Amount);
                     break;
                 case SpendReversed s:
-                    context.Queue("""
-                        update ledger.guest_spend set amount = amount - $4
-                        where guest_id = $1 and restaurant_id = $2 and order_id = $3
-                        """, s.GuestId, s.RestaurantId, s.OrderId, s.Amount);
-                    context.Queue("update ledger.memberships set window_spend = window_spend - $2 where guest_id = $1",
-                        s.GuestId, s.Amount);
+                    context.Rows<GuestSpendRows>().Reverse(s.GuestId, s.RestaurantId, s.OrderId, s.Amount);
+                    context.Rows<MembershipRows>().Spend(s.GuestId, -s.Amount);
                     break;
                 case SpendMovedIn m:
                     context.Queue("""
@@ -36,20 +32,17 @@ public sealed class MembershipReadModel : IProjection
                         where s.guest_id = $2 and s.restaurant_id = o.restaurant_id and s.order_id = o.order_id
                         """, m.GuestId, m.FromGuestId, m.Orders.Select(o => o.RestaurantId).ToArray(),
                         m.Orders.Select(o => o.OrderId).ToArray());
-                    context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1",
-                        m.GuestId, m.Orders.Sum(o => o.Amount));
+                    context.Rows<MembershipRows>().Spend(m.GuestId, m.Orders.Sum(o => o.Amount));
                     break;
                 case SpendMovedOut m:
-                    context.Queue("update ledger.memberships set window_spend = window_spend - $2 where guest_id = $1",
-                        m.GuestId, m.Orders.Sum(o => o.Amount));
+                    context.Rows<MembershipRows>().Spend(m.GuestId, -m.Orders.Sum(o => o.Amount));
                     break;
                 case OpeningSpendMigrated s:
                     // Counted like an order's spend, under the spend id, so merges and undos move it like one.
                     RecordSpend(context, s.GuestId, s.RestaurantId, s.SpendId, e.ChainId, s.OccurredAt, s.Amount);
                     break;
                 case TierChanged t:
-                    context.Queue("update ledger.memberships set tier = $2, window_spend = $3 where guest_id = $1",
-                        t.GuestId, t.To, t.WindowSpend);
+                    context.Rows<MembershipRows>().TierChanged(t.GuestId, t.To, t.WindowSpend);
                     break;
             }
         return ValueTask.CompletedTask;
@@ -58,11 +51,8 @@ public sealed class MembershipReadModel : IProjection
     static void RecordSpend(ProjectionContext context, string guestId, string restaurantId, string orderId, string chainId,
         DateTimeOffset occurredAt, decimal amount)
     {
-        context.Queue("""
-            insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
-            values ($1, $2, $3, $4, $5, $6)
-            """, guestId, restaurantId, orderId, chainId, occurredAt.ToUniversalTime(), amount);
-        context.Queue("update ledger.memberships set window_spend = window_spend + $2 where guest_id = $1", guestId, amount);
+        context.Rows<GuestSpendRows>().Record(guestId, restaurantId, orderId, chainId, occurredAt, amount);
+        context.Rows<MembershipRows>().Spend(guestId, amount);
     }
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken ct)

@@ -14,21 +14,15 @@ public sealed class PointsReadModel : IProjection
         [typeof(PointsEarned), typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired),
          typeof(PointsMovedIn), typeof(PointsMovedOut), typeof(OpeningBalanceMigrated)];
 
-    const string InsertLot = """
-        insert into ledger.points_lots (lot_id, chain_id, guest_id, restaurant_id, order_id, points, remaining, earned_at,
-                                        spendable_from, expires_on, point_value)
-        values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10)
-        """;
-
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)
     {
         foreach (var e in events)
             switch (e.Data)
             {
                 case PointsEarned x:
-                    context.Queue(InsertLot, x.LotId, e.ChainId, x.GuestId, x.RestaurantId, x.OrderId, x.Points - x.DeficitRepaid,
-                        x.OccurredAt.ToUniversalTime(), x.SpendableFrom.ToUniversalTime(), x.ExpiresOn, x.PointValue);
-                    Deficit(context, x.GuestId, -x.DeficitRepaid);
+                    Lots(context).Issue(new NewLot(x.LotId, e.ChainId, x.GuestId, x.RestaurantId, x.OrderId,
+                        x.Points - x.DeficitRepaid, x.OccurredAt, x.SpendableFrom, x.ExpiresOn, x.PointValue));
+                    Owed(context).Owe(x.GuestId, -x.DeficitRepaid);
                     break;
                 case PointsRedeemed x:
                     Move(context, x.Lots, -1);
@@ -36,24 +30,24 @@ public sealed class PointsReadModel : IProjection
                 case OrderVoided x:
                     Move(context, x.Restored, +1);
                     foreach (var l in x.RestoredAsNewLots)
-                        context.Queue(InsertLot, l.LotId, e.ChainId, x.GuestId, l.IssuedBy, l.OrderId, l.Points,
-                            l.EarnedAt.ToUniversalTime(), l.SpendableFrom.ToUniversalTime(), l.ExpiresOn, l.PointValue);
+                        Lots(context).Issue(new NewLot(l.LotId, e.ChainId, x.GuestId, l.IssuedBy, l.OrderId, l.Points,
+                            l.EarnedAt, l.SpendableFrom, l.ExpiresOn, l.PointValue));
                     Move(context, x.TakenBack, -1);
-                    Deficit(context, x.GuestId, x.Shortfall);
+                    Owed(context).Owe(x.GuestId, x.Shortfall);
                     break;
                 case PointsAdjusted x:
-                    if (x.LotId is not null)
-                        context.Queue(InsertLot, x.LotId, e.ChainId, x.GuestId, x.RestaurantId, null, x.Points - x.DeficitRepaid,
-                            x.OccurredAt.ToUniversalTime(), x.OccurredAt.ToUniversalTime(), x.ExpiresOn, x.PointValue);
+                    if (x is { LotId: { } lotId, ExpiresOn: { } expiresOn })
+                        Lots(context).Issue(new NewLot(lotId, e.ChainId, x.GuestId, x.RestaurantId, null,
+                            x.Points - x.DeficitRepaid, x.OccurredAt, x.OccurredAt, expiresOn, x.PointValue));
                     Move(context, x.TakenFrom, -1);
-                    Deficit(context, x.GuestId, -x.DeficitRepaid);
+                    Owed(context).Owe(x.GuestId, -x.DeficitRepaid);
                     break;
                 case OpeningBalanceMigrated x:
-                    context.Queue(InsertLot, x.LotId, e.ChainId, x.GuestId, x.RestaurantId, null, x.Points,
-                        x.OccurredAt.ToUniversalTime(), x.OccurredAt.ToUniversalTime(), x.ExpiresOn, x.PointValue);
+                    Lots(context).Issue(new NewLot(x.LotId, e.ChainId, x.GuestId, x.RestaurantId, null, x.Points,
+                        x.OccurredAt, x.OccurredAt, x.ExpiresOn, x.PointValue));
                     break;
                 case PointsExpired x:
-                    Move(context, [new LotPoints(x.LotId, x.IssuedBy, x.Points)], -1);
+                    Lots(context).Move(x.LotId, -x.Points);
                     break;
                 case PointsMovedIn x:
                     // A merge or its undo: the lots and orders change hands as they are; nothing is added or taken.
@@ -65,28 +59,21 @@ public sealed class PointsReadModel : IProjection
                         where o.chain_id = $4 and o.restaurant_id = m.restaurant_id and o.order_id = m.order_id
                         """, x.GuestId, x.Orders.Select(o => o.RestaurantId).ToArray(), x.Orders.Select(o => o.OrderId).ToArray(),
                         e.ChainId);
-                    Deficit(context, x.GuestId, x.Deficit);
+                    Owed(context).Owe(x.GuestId, x.Deficit);
                     break;
                 case PointsMovedOut x:
-                    Deficit(context, x.GuestId, -x.Deficit);
+                    Owed(context).Owe(x.GuestId, -x.Deficit);
                     break;
             }
         return ValueTask.CompletedTask;
     }
 
+    static PointsLotRows Lots(ProjectionContext context) => context.Rows<PointsLotRows>();
+    static GuestPointsRows Owed(ProjectionContext context) => context.Rows<GuestPointsRows>();
+
     static void Move(ProjectionContext context, IReadOnlyList<LotPoints> lots, int sign)
     {
-        if (lots.Count == 0) return;
-        context.Queue("""
-            update ledger.points_lots l set remaining = l.remaining + m.points
-            from unnest($1::text[], $2::bigint[]) as m(lot_id, points) where l.lot_id = m.lot_id
-            """, lots.Select(l => l.LotId).ToArray(), lots.Select(l => sign * l.Points).ToArray());
-    }
-
-    static void Deficit(ProjectionContext context, string guestId, long change)
-    {
-        if (change != 0)
-            context.Queue("update ledger.guest_points set deficit = deficit + $2 where guest_id = $1", guestId, change);
+        foreach (var lot in lots) Lots(context).Move(lot.LotId, sign * lot.Points);
     }
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken ct)

@@ -1,0 +1,80 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Peko.Ledger.EventStore.Projections;
+
+/// <summary>
+/// One table's pending changes from many events, folded in memory by row (a lot inserted and then partly redeemed is
+/// one insert with what remains) and written as a few set-based statements (<c>insert … select from unnest(…)</c>,
+/// <c>update … from unnest(…)</c>), instead of one statement per event. A rebuild or replay writes each table a few
+/// times per page instead of several times per event; a counter's append writes the same rows as before.
+/// <para>
+/// A batch only holds changes whose folded effect equals applying them one by one: inserts, additive deltas, maxima,
+/// last-wins values. A change that reads or moves other rows (a merge re-pointing a guest's identifiers) is a queued
+/// statement instead (<see cref="ProjectionContext.Queue(string, object?[])"/>), which writes pending batches out
+/// ahead of itself.
+/// </para>
+/// </summary>
+public abstract class RowBatch
+{
+    /// <summary>
+    /// Where this table's statements go among the pending batches' (ascending): a table whose statements read another
+    /// pending table's rows comes after it (<see cref="RowOrder"/>).
+    /// </summary>
+    public abstract int Order { get; }
+
+    /// <summary>Rows pending.</summary>
+    public abstract int Count { get; }
+
+    /// <summary>The statements that write the pending rows; called once, when the batch is written out.</summary>
+    public abstract IEnumerable<NpgsqlBatchCommand> Statements();
+
+    protected static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    protected static NpgsqlParameter Texts(IEnumerable<string?> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
+    protected static NpgsqlParameter Longs(IEnumerable<long> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+
+    protected static NpgsqlParameter Numerics(IEnumerable<decimal> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Numeric };
+
+    protected static NpgsqlParameter Bools(IEnumerable<bool> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean };
+
+    protected static NpgsqlParameter Dates(IEnumerable<DateOnly?> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date };
+
+    /// <summary>Instants, stored as UTC (timestamptz).</summary>
+    protected static NpgsqlParameter Instants(IEnumerable<DateTimeOffset?> values) =>
+        new()
+        {
+            Value = values.Select(v => v?.UtcDateTime).ToArray(),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz,
+        };
+}
+
+/// <summary>
+/// The order row batches are written out in. Only one dependency exists today: accounting entries are valued with
+/// their lot's point value, so the lots go first. The rest are independent tables, in a fixed order so statements
+/// (and their plans) repeat.
+/// </summary>
+public static class RowOrder
+{
+    public const int Guests = 10;
+    public const int GuestPoints = 11;
+    public const int Memberships = 12;
+    public const int GuestIdentifiers = 13;
+    public const int GuestOrders = 14;
+    public const int GuestVisits = 15;
+    public const int PointsLots = 20;
+    public const int GuestSpend = 30;
+    public const int AccountingLots = 40;
+    public const int AccountingEntries = 41;
+}

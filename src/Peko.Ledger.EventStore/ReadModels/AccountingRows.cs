@@ -1,0 +1,53 @@
+using Npgsql;
+using Peko.Ledger.Domain.Accounting;
+using Peko.Ledger.EventStore.Projections;
+
+namespace Peko.Ledger.EventStore.ReadModels;
+
+/// <summary><c>ledger.accounting_lots</c>: each lot's issuer and point value, fixed at issue (the first record wins).</summary>
+public sealed class AccountingLotRows : RowBatch
+{
+    readonly Dictionary<string, (string ChainId, LotIssued Lot)> _lots = new(StringComparer.Ordinal);
+
+    public override int Order => RowOrder.AccountingLots;
+    public override int Count => _lots.Count;
+
+    public void Issue(string chainId, LotIssued lot) => _lots.TryAdd(lot.LotId, (chainId, lot));
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        if (_lots.Count > 0)
+            yield return Command("""
+                insert into ledger.accounting_lots (lot_id, chain_id, issued_by, order_id, point_value)
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[])
+                on conflict (lot_id) do nothing
+                """, Texts(_lots.Keys), Texts(_lots.Values.Select(l => l.ChainId)), Texts(_lots.Values.Select(l => l.Lot.IssuedBy)),
+                Texts(_lots.Values.Select(l => l.Lot.OrderId)), Numerics(_lots.Values.Select(l => l.Lot.PointValue)));
+    }
+}
+
+/// <summary>
+/// <c>ledger.accounting_entries</c>: lot movements, each valued with its lot's point value and booked by
+/// <see cref="AccountingEntrySql"/>'s rule (its month, or the first open month when that one is closed). Entries
+/// are inserted in log order. Their lots are written first (<see cref="RowOrder"/>).
+/// </summary>
+public sealed class AccountingEntryRows : RowBatch
+{
+    readonly List<(string ChainId, long Seq, DateTimeOffset? At, DateOnly? LocalDate, LotMovement Movement)> _entries = [];
+
+    public override int Order => RowOrder.AccountingEntries;
+    public override int Count => _entries.Count;
+
+    public void Book(string chainId, long seq, DateTimeOffset? at, DateOnly? localDate, LotMovement movement) =>
+        _entries.Add((chainId, seq, at, localDate, movement));
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        if (_entries.Count > 0)
+            yield return Command(AccountingEntrySql.LotMovements, Texts(_entries.Select(e => e.ChainId)),
+                Longs(_entries.Select(e => e.Seq)), Instants(_entries.Select(e => e.At)), Dates(_entries.Select(e => e.LocalDate)),
+                Texts(_entries.Select(e => e.Movement.Kind)), Texts(_entries.Select(e => e.Movement.LotId)),
+                Texts(_entries.Select(e => e.Movement.IssuedBy)), Texts(_entries.Select(e => e.Movement.Redeemer)),
+                Longs(_entries.Select(e => e.Movement.Points)));
+    }
+}

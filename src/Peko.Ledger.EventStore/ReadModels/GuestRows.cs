@@ -1,0 +1,139 @@
+using Npgsql;
+using Peko.Ledger.EventStore.Projections;
+
+namespace Peko.Ledger.EventStore.ReadModels;
+
+/// <summary>
+/// <c>ledger.guests</c>: new guests, names (the last one wins) and last visits. A visit replaces the last one when it
+/// is at the same instant or later, so of several visits the latest wins, the last of equals among them.
+/// </summary>
+public sealed class GuestRows : RowBatch
+{
+    sealed class NewGuest(string chainId, DateTimeOffset createdAt)
+    {
+        public string ChainId { get; } = chainId;
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+        public string? Name { get; set; }
+        public Visit? LastVisit { get; set; }
+    }
+
+    public sealed record Visit(string RestaurantId, DateTimeOffset At);
+
+    readonly Dictionary<string, NewGuest> _new = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Visit> _visits = new(StringComparer.Ordinal);
+
+    public override int Order => RowOrder.Guests;
+    public override int Count => _new.Count + _names.Count + _visits.Count;
+
+    public void Register(string guestId, string chainId, DateTimeOffset at) => _new.Add(guestId, new NewGuest(chainId, at));
+
+    public void Name(string guestId, string name)
+    {
+        if (_new.TryGetValue(guestId, out var guest)) guest.Name = name;
+        else _names[guestId] = name;
+    }
+
+    public void LastVisit(string guestId, string restaurantId, DateTimeOffset at)
+    {
+        var visit = new Visit(restaurantId, at);
+        if (_new.TryGetValue(guestId, out var guest)) guest.LastVisit = Later(guest.LastVisit, visit);
+        else _visits[guestId] = Later(_visits.GetValueOrDefault(guestId), visit);
+    }
+
+    static Visit Later(Visit? current, Visit next) => current is null || current.At <= next.At ? next : current;
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        if (_new.Count > 0)
+            yield return Command("""
+                insert into ledger.guests (guest_id, chain_id, created_at, display_name, last_visit_restaurant, last_visit_at)
+                select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
+                """, Texts(_new.Keys), Texts(_new.Values.Select(g => g.ChainId)),
+                Instants(_new.Values.Select(g => (DateTimeOffset?)g.CreatedAt)), Texts(_new.Values.Select(g => g.Name)),
+                Texts(_new.Values.Select(g => g.LastVisit?.RestaurantId)), Instants(_new.Values.Select(g => g.LastVisit?.At)));
+        if (_names.Count > 0)
+            yield return Command("""
+                update ledger.guests g set display_name = u.name
+                from unnest($1::text[], $2::text[]) as u(guest_id, name) where g.guest_id = u.guest_id
+                """, Texts(_names.Keys), Texts(_names.Values));
+        if (_visits.Count > 0)
+            yield return Command("""
+                update ledger.guests g set last_visit_restaurant = u.restaurant_id, last_visit_at = u.at
+                from unnest($1::text[], $2::text[], $3::timestamptz[]) as u(guest_id, restaurant_id, at)
+                where g.guest_id = u.guest_id and (g.last_visit_at is null or g.last_visit_at <= u.at)
+                """, Texts(_visits.Keys), Texts(_visits.Values.Select(v => v.RestaurantId)),
+                Instants(_visits.Values.Select(v => (DateTimeOffset?)v.At)));
+    }
+}
+
+/// <summary><c>ledger.guest_identifiers</c>: identifiers linked (an identifier already held fails the insert, as one by one).</summary>
+public sealed class GuestIdentifierRows : RowBatch
+{
+    readonly List<(string ChainId, string Kind, string Value, string GuestId)> _linked = [];
+
+    public override int Order => RowOrder.GuestIdentifiers;
+    public override int Count => _linked.Count;
+
+    public void Link(string chainId, string kind, string value, string guestId) => _linked.Add((chainId, kind, value, guestId));
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        if (_linked.Count > 0)
+            yield return Command("""
+                insert into ledger.guest_identifiers (chain_id, kind, value, guest_id)
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                """, Texts(_linked.Select(l => l.ChainId)), Texts(_linked.Select(l => l.Kind)),
+                Texts(_linked.Select(l => l.Value)), Texts(_linked.Select(l => l.GuestId)));
+    }
+}
+
+/// <summary><c>ledger.guest_orders</c>: the guest an order belongs to; the first guest recorded for an order keeps it.</summary>
+public sealed class GuestOrderRows : RowBatch
+{
+    readonly Dictionary<(string ChainId, string RestaurantId, string OrderId), string> _orders = [];
+
+    public override int Order => RowOrder.GuestOrders;
+    public override int Count => _orders.Count;
+
+    public void Record(string chainId, string restaurantId, string orderId, string guestId) =>
+        _orders.TryAdd((chainId, restaurantId, orderId), guestId);
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        if (_orders.Count > 0)
+            yield return Command("""
+                insert into ledger.guest_orders (chain_id, restaurant_id, order_id, guest_id)
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
+                on conflict do nothing
+                """, Texts(_orders.Keys.Select(k => k.ChainId)), Texts(_orders.Keys.Select(k => k.RestaurantId)),
+                Texts(_orders.Keys.Select(k => k.OrderId)), Texts(_orders.Values));
+    }
+}
+
+/// <summary><c>ledger.guest_visits</c>: each guest's last visit per restaurant (the latest instant wins).</summary>
+public sealed class GuestVisitRows : RowBatch
+{
+    readonly Dictionary<(string ChainId, string RestaurantId, string GuestId), DateTimeOffset> _visits = [];
+
+    public override int Order => RowOrder.GuestVisits;
+    public override int Count => _visits.Count;
+
+    public void Visit(string chainId, string restaurantId, string guestId, DateTimeOffset at)
+    {
+        var key = (chainId, restaurantId, guestId);
+        _visits[key] = _visits.TryGetValue(key, out var seen) && seen > at ? seen : at;
+    }
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        if (_visits.Count > 0)
+            yield return Command("""
+                insert into ledger.guest_visits (chain_id, restaurant_id, guest_id, last_visit_at)
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+                on conflict (chain_id, restaurant_id, guest_id)
+                do update set last_visit_at = greatest(ledger.guest_visits.last_visit_at, excluded.last_visit_at)
+                """, Texts(_visits.Keys.Select(k => k.ChainId)), Texts(_visits.Keys.Select(k => k.RestaurantId)),
+                Texts(_visits.Keys.Select(k => k.GuestId)), Instants(_visits.Values.Select(v => (DateTimeOffset?)v)));
+    }
+}

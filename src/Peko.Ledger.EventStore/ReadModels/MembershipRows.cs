@@ -1,0 +1,113 @@
+using Npgsql;
+using Peko.Ledger.EventStore.Projections;
+
+namespace Peko.Ledger.EventStore.ReadModels;
+
+/// <summary>
+/// <c>ledger.memberships</c>: a row per guest, its tier and its running window spend. Spend adds up; a tier change
+/// sets the tier and the window spend outright, and spend recorded after it adds to that.
+/// </summary>
+public sealed class MembershipRows : RowBatch
+{
+    sealed class Change
+    {
+        public string? ChainId { get; init; } // set: a new row
+        public bool TierSet { get; set; }
+        public string? Tier { get; set; }
+        public decimal? WindowSpendSet { get; set; }
+        public decimal Spend { get; set; }
+    }
+
+    readonly Dictionary<string, Change> _rows = new(StringComparer.Ordinal);
+
+    public override int Order => RowOrder.Memberships;
+    public override int Count => _rows.Count;
+
+    public void Register(string guestId, string chainId) =>
+        _rows.Add(guestId, new Change { ChainId = chainId, WindowSpendSet = 0 });
+
+    public void Spend(string guestId, decimal amount) => Of(guestId).Spend += amount;
+
+    public void TierChanged(string guestId, string? tier, decimal windowSpend)
+    {
+        var change = Of(guestId);
+        (change.TierSet, change.Tier, change.WindowSpendSet, change.Spend) = (true, tier, windowSpend, 0);
+    }
+
+    Change Of(string guestId) =>
+        _rows.TryGetValue(guestId, out var change) ? change : _rows[guestId] = new Change();
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        var added = _rows.Where(r => r.Value.ChainId is not null).ToList();
+        if (added.Count > 0)
+            yield return Command("""
+                insert into ledger.memberships (guest_id, chain_id, tier, window_spend)
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::numeric[])
+                """, Texts(added.Select(r => r.Key)), Texts(added.Select(r => r.Value.ChainId)),
+                Texts(added.Select(r => r.Value.Tier)), Numerics(added.Select(r => r.Value.WindowSpendSet!.Value + r.Value.Spend)));
+        var changed = _rows.Where(r => r.Value.ChainId is null && (r.Value.TierSet || r.Value.Spend != 0)).ToList();
+        if (changed.Count > 0)
+            yield return Command("""
+                update ledger.memberships m
+                set tier = case when u.tier_set then u.tier else m.tier end,
+                    window_spend = case when u.tier_set then u.window_spend else m.window_spend end + u.spend
+                from unnest($1::text[], $2::bool[], $3::text[], $4::numeric[], $5::numeric[])
+                     as u(guest_id, tier_set, tier, window_spend, spend)
+                where m.guest_id = u.guest_id
+                """, Texts(changed.Select(r => r.Key)), Bools(changed.Select(r => r.Value.TierSet)),
+                Texts(changed.Select(r => r.Value.Tier)), Numerics(changed.Select(r => r.Value.WindowSpendSet ?? 0)),
+                Numerics(changed.Select(r => r.Value.Spend)));
+    }
+}
+
+/// <summary><c>ledger.guest_spend</c>: spend per order (and migrated opening spend); reversals take from it.</summary>
+public sealed class GuestSpendRows : RowBatch
+{
+    sealed class NewSpend(string chainId, DateTimeOffset occurredAt, decimal amount)
+    {
+        public string ChainId { get; } = chainId;
+        public DateTimeOffset OccurredAt { get; } = occurredAt;
+        public decimal Amount { get; set; } = amount;
+    }
+
+    readonly Dictionary<(string GuestId, string RestaurantId, string OrderId), NewSpend> _new = [];
+    readonly List<((string, string, string) Key, NewSpend Row)> _again = []; // recorded twice: the key refuses it
+    readonly Dictionary<(string GuestId, string RestaurantId, string OrderId), decimal> _changes = [];
+
+    public override int Order => RowOrder.GuestSpend;
+    public override int Count => _new.Count + _changes.Count;
+
+    public void Record(string guestId, string restaurantId, string orderId, string chainId, DateTimeOffset occurredAt,
+        decimal amount)
+    {
+        var row = new NewSpend(chainId, occurredAt, amount);
+        if (!_new.TryAdd((guestId, restaurantId, orderId), row)) _again.Add(((guestId, restaurantId, orderId), row));
+    }
+
+    public void Reverse(string guestId, string restaurantId, string orderId, decimal amount)
+    {
+        var key = (guestId, restaurantId, orderId);
+        if (_new.TryGetValue(key, out var row)) row.Amount -= amount;
+        else _changes[key] = _changes.GetValueOrDefault(key) - amount;
+    }
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        var rows = _new.Select(r => (r.Key, Row: r.Value)).Concat(_again).ToList();
+        if (rows.Count > 0)
+            yield return Command("""
+                insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::numeric[])
+                """, Texts(rows.Select(r => r.Key.Item1)), Texts(rows.Select(r => r.Key.Item2)), Texts(rows.Select(r => r.Key.Item3)),
+                Texts(rows.Select(r => r.Row.ChainId)), Instants(rows.Select(r => (DateTimeOffset?)r.Row.OccurredAt)),
+                Numerics(rows.Select(r => r.Row.Amount)));
+        if (_changes.Count > 0)
+            yield return Command("""
+                update ledger.guest_spend s set amount = s.amount + u.change
+                from unnest($1::text[], $2::text[], $3::text[], $4::numeric[]) as u(guest_id, restaurant_id, order_id, change)
+                where s.guest_id = u.guest_id and s.restaurant_id = u.restaurant_id and s.order_id = u.order_id
+                """, Texts(_changes.Keys.Select(k => k.GuestId)), Texts(_changes.Keys.Select(k => k.RestaurantId)),
+                Texts(_changes.Keys.Select(k => k.OrderId)), Numerics(_changes.Values));
+    }
+}

@@ -1,0 +1,91 @@
+using Npgsql;
+using Peko.Ledger.EventStore.Projections;
+
+namespace Peko.Ledger.EventStore.ReadModels;
+
+/// <summary>A new row of <c>ledger.points_lots</c>; <see cref="Remaining"/> moves while the batch is pending.</summary>
+public sealed record NewLot(string LotId, string ChainId, string GuestId, string RestaurantId, string? OrderId, long Points,
+    DateTimeOffset EarnedAt, DateTimeOffset SpendableFrom, DateOnly ExpiresOn, decimal PointValue)
+{
+    public long Remaining { get; set; } = Points;
+}
+
+/// <summary><c>ledger.points_lots</c>: new lots, and what is left of each (points taken or given back add up).</summary>
+public sealed class PointsLotRows : RowBatch
+{
+    readonly Dictionary<string, NewLot> _new = new(StringComparer.Ordinal);
+    readonly List<NewLot> _again = []; // a lot id issued twice: inserted again, so the key refuses it as one by one would
+    readonly Dictionary<string, long> _changes = new(StringComparer.Ordinal);
+
+    public override int Order => RowOrder.PointsLots;
+    public override int Count => _new.Count + _changes.Count;
+
+    public void Issue(NewLot lot)
+    {
+        if (!_new.TryAdd(lot.LotId, lot)) _again.Add(lot);
+    }
+
+    public void Move(string lotId, long points)
+    {
+        if (_new.TryGetValue(lotId, out var lot)) lot.Remaining += points;
+        else _changes[lotId] = _changes.GetValueOrDefault(lotId) + points;
+    }
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        if (_new.Count > 0)
+        {
+            var lots = _new.Values.Concat(_again).ToList();
+            yield return Command("""
+                insert into ledger.points_lots (lot_id, chain_id, guest_id, restaurant_id, order_id, points, remaining,
+                                                earned_at, spendable_from, expires_on, point_value)
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+                                     $8::timestamptz[], $9::timestamptz[], $10::date[], $11::numeric[])
+                """, Texts(lots.Select(l => l.LotId)), Texts(lots.Select(l => l.ChainId)), Texts(lots.Select(l => l.GuestId)),
+                Texts(lots.Select(l => l.RestaurantId)), Texts(lots.Select(l => l.OrderId)), Longs(lots.Select(l => l.Points)),
+                Longs(lots.Select(l => l.Remaining)), Instants(lots.Select(l => (DateTimeOffset?)l.EarnedAt)),
+                Instants(lots.Select(l => (DateTimeOffset?)l.SpendableFrom)), Dates(lots.Select(l => (DateOnly?)l.ExpiresOn)),
+                Numerics(lots.Select(l => l.PointValue)));
+        }
+        var moved = _changes.Where(c => c.Value != 0).ToList();
+        if (moved.Count > 0)
+            yield return Command("""
+                update ledger.points_lots l set remaining = l.remaining + m.points
+                from unnest($1::text[], $2::bigint[]) as m(lot_id, points) where l.lot_id = m.lot_id
+                """, Texts(moved.Select(c => c.Key)), Longs(moved.Select(c => c.Value)));
+    }
+}
+
+/// <summary><c>ledger.guest_points</c>: a row per guest, and the points each owes (changes add up).</summary>
+public sealed class GuestPointsRows : RowBatch
+{
+    readonly Dictionary<string, (string ChainId, long Deficit)> _new = new(StringComparer.Ordinal);
+    readonly Dictionary<string, long> _changes = new(StringComparer.Ordinal);
+
+    public override int Order => RowOrder.GuestPoints;
+    public override int Count => _new.Count + _changes.Count;
+
+    public void Register(string guestId, string chainId) => _new.Add(guestId, (chainId, 0));
+
+    public void Owe(string guestId, long change)
+    {
+        if (change == 0) return;
+        if (_new.TryGetValue(guestId, out var row)) _new[guestId] = row with { Deficit = row.Deficit + change };
+        else _changes[guestId] = _changes.GetValueOrDefault(guestId) + change;
+    }
+
+    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    {
+        if (_new.Count > 0)
+            yield return Command("""
+                insert into ledger.guest_points (guest_id, chain_id, deficit)
+                select * from unnest($1::text[], $2::text[], $3::bigint[])
+                """, Texts(_new.Keys), Texts(_new.Values.Select(r => r.ChainId)), Longs(_new.Values.Select(r => r.Deficit)));
+        var owed = _changes.Where(c => c.Value != 0).ToList();
+        if (owed.Count > 0)
+            yield return Command("""
+                update ledger.guest_points g set deficit = g.deficit + u.change
+                from unnest($1::text[], $2::bigint[]) as u(guest_id, change) where g.guest_id = u.guest_id
+                """, Texts(owed.Select(c => c.Key)), Longs(owed.Select(c => c.Value)));
+    }
+}
