@@ -54,26 +54,34 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         var now = time.GetUtcNow();
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var append in ordered) batch.BatchCommands.Add(AppendStatements.Lock(append.StreamId));
-        foreach (var append in ordered)
-            batch.BatchCommands.Add(AppendStatements.Append(chainId, append, now, metadata, types));
+        batch.BatchCommands.Add(ordered.Count == 1
+            ? AppendStatements.Append(chainId, ordered[0], now, metadata, types)
+            : ManyStreamsAppend.Command(chainId, ordered, now, metadata, types));
 
-        var stored = new List<StoredEvent>();
+        // Each stream's rows come back in version order; a stream with fewer rows than events is a conflict.
+        var written = ordered.ToDictionary(a => a.StreamId, _ => new List<(long Seq, long Version, ulong TxId)>(), StringComparer.Ordinal);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             for (var i = 0; i < ordered.Count; i++) await reader.NextResultAsync(ct); // the lock statements
-            foreach (var append in ordered)
+            while (await reader.ReadAsync(ct))
+                written[ordered.Count == 1 ? ordered[0].StreamId : reader.GetString(3)]
+                    .Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
+        }
+
+        var stored = new List<StoredEvent>(appends.Sum(a => a.Events.Count));
+        foreach (var append in ordered)
+        {
+            var rows = written[append.StreamId];
+            if (rows.Count != append.Events.Count) throw new WrongExpectedVersionException(append.StreamId, append.Expected);
+            rows.Sort((a, b) => a.Version.CompareTo(b.Version));
+            for (var i = 0; i < rows.Count; i++)
             {
-                var written = 0;
-                while (await reader.ReadAsync(ct))
-                {
-                    var e = append.Events[written++];
-                    stored.Add(new StoredEvent(reader.GetInt64(0), reader.GetFieldValue<ulong>(2), append.StreamId,
-                        reader.GetInt64(1), types.NameOf(e.GetType()), e, chainId, now, metadata));
-                }
-                if (written != append.Events.Count) throw new WrongExpectedVersionException(append.StreamId, append.Expected);
-                await reader.NextResultAsync(ct);
+                var e = append.Events[i];
+                stored.Add(new StoredEvent(rows[i].Seq, rows[i].TxId, append.StreamId, rows[i].Version, types.NameOf(e.GetType()),
+                    e, chainId, now, metadata));
             }
         }
+        stored.Sort((a, b) => a.Seq.CompareTo(b.Seq));
 
         if (tx is not null) await ApplyInlineProjectionsAsync(connection, tx, stored, ct);
         return stored;

@@ -57,6 +57,31 @@ public sealed class TamperEvidenceTests(LedgerDatabase db) : IClassFixture<Ledge
         await TestStore.CountAsync(db.DataSource, $"select seq from ledger.events where stream_id = '{stream}' and version = {version}");
 
     [Fact]
+    public async Task An_append_to_several_streams_at_once_numbers_and_chains_each_stream_as_one_at_a_time_would()
+    {
+        var store = TestStore.Create(db.DataSource, _clock);
+        var chain = $"many-{Guid.NewGuid():N}";
+        var (fresh, anyNew, exact, anyOld) = ($"{chain}-a", $"{chain}-b", $"{chain}-c", $"{chain}-d");
+        await store.AppendAsync(chain, TestStore.Deposit(exact, ExpectedVersion.NoStream, 1, 2));
+        await store.AppendAsync(chain, TestStore.Deposit(anyOld, ExpectedVersion.NoStream, 3));
+
+        var written = await store.AppendAsync(chain, [
+            TestStore.Deposit(anyOld, ExpectedVersion.Any, 40), TestStore.Deposit(fresh, ExpectedVersion.NoStream, 10, 11, 12),
+            TestStore.Deposit(exact, ExpectedVersion.Exactly(2), 30, 31), TestStore.Deposit(anyNew, ExpectedVersion.Any, 20, 21),
+        ], new EventMetadata { Actor = "key-1", RestaurantId = "d1" });
+
+        Assert.Equal(written.Select(e => e.Seq).Order(), written.Select(e => e.Seq));
+        Assert.Equal([(fresh, 1L), (fresh, 2L), (fresh, 3L), (anyNew, 1L), (anyNew, 2L), (exact, 3L), (exact, 4L), (anyOld, 2L)],
+            written.Select(e => (e.StreamId, e.Version)));
+        Assert.Equal([30L, 31L], (await store.ReadStreamAsync(exact, fromVersion: 3)).Select(e => ((Deposited)e.Data).Amount));
+        Assert.Equal(4, await store.StreamVersionAsync(exact));
+        Assert.Equal(2, await store.StreamVersionAsync(anyOld));
+        var report = await Verifier().VerifyAsync(chain, seal: false);
+        Assert.True(report.Clean, string.Join("; ", report.Findings));
+        Assert.Equal(11, report.Events);
+    }
+
+    [Fact]
     public async Task An_untouched_store_verifies_clean_and_is_sealed_every_n_events()
     {
         var (chain, _) = await ChainWithThreeStreamsAsync();
