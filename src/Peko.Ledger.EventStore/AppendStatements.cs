@@ -107,9 +107,6 @@ static class AppendStatements
         return statements;
     }
 
-    public static NpgsqlBatchCommand Lock(string streamId) =>
-        new("select pg_advisory_xact_lock(hashtextextended($1, 0))") { Parameters = { new() { Value = streamId } } };
-
     public static NpgsqlBatchCommand Append(string chainId, StreamAppend append, DateTimeOffset recordedAt,
         EventMetadata metadata, EventTypeRegistry types)
     {

@@ -53,7 +53,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         var ordered = appends.OrderBy(a => a.StreamId, StringComparer.Ordinal).ToList();
         var now = time.GetUtcNow();
         await using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var append in ordered) batch.BatchCommands.Add(AppendStatements.Lock(append.StreamId));
+        batch.BatchCommands.Add(AdvisoryLocks.Take(ordered.Select(a => a.StreamId), AdvisoryLocks.Streams)!);
         batch.BatchCommands.Add(ordered.Count == 1
             ? AppendStatements.Append(chainId, ordered[0], now, metadata, types)
             : ManyStreamsAppend.Command(chainId, ordered, now, metadata, types));
@@ -62,7 +62,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         var written = ordered.ToDictionary(a => a.StreamId, _ => new List<(long Seq, long Version, ulong TxId)>(), StringComparer.Ordinal);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
-            for (var i = 0; i < ordered.Count; i++) await reader.NextResultAsync(ct); // the lock statements
+            await reader.NextResultAsync(ct); // the locks
             while (await reader.ReadAsync(ct))
                 written[ordered.Count == 1 ? ordered[0].StreamId : reader.GetString(3)]
                     .Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
@@ -139,9 +139,9 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
     public async Task LockStreamsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<string> streamIds,
         CancellationToken ct = default)
     {
-        await using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var id in streamIds.Distinct().Order(StringComparer.Ordinal)) batch.BatchCommands.Add(AppendStatements.Lock(id));
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(ct);
+        if (AdvisoryLocks.Take(streamIds, AdvisoryLocks.Streams) is not { } locks) return;
+        await using var batch = new NpgsqlBatch(connection, tx) { BatchCommands = { locks } };
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Reads several whole streams in one query, inside the caller's transaction; missing streams come back empty.</summary>
@@ -161,15 +161,15 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         NpgsqlTransaction? tx, IReadOnlyCollection<string> streamIds, bool lockFirst, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection, tx);
-        var locks = lockFirst ? streamIds.Distinct().Order(StringComparer.Ordinal).ToList() : [];
-        foreach (var id in locks) batch.BatchCommands.Add(AppendStatements.Lock(id));
+        var locks = lockFirst ? AdvisoryLocks.Take(streamIds, AdvisoryLocks.Streams) : null;
+        if (locks is not null) batch.BatchCommands.Add(locks);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 $"select {EventRows.Columns} from ledger.events where stream_id = any($1) order by stream_id, version")
             { Parameters = { new NpgsqlParameter<string[]> { TypedValue = streamIds.ToArray() } } });
         var events = new List<StoredEvent>();
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
-            foreach (var _ in locks) await reader.NextResultAsync(ct);
+            if (locks is not null) await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct)) events.Add(EventRows.Read(reader, types));
         }
         return streamIds.ToDictionary(id => id,

@@ -1,4 +1,5 @@
 using Npgsql;
+using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Features.Counter;
 
@@ -31,8 +32,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     public NpgsqlBatch LockBatch(IEnumerable<string> keys)
     {
         var batch = new NpgsqlBatch(Connection, Transaction);
-        foreach (var key in keys.Distinct().Order(StringComparer.Ordinal))
-            batch.BatchCommands.Add(new("select pg_advisory_xact_lock(hashtextextended($1, 1))") { Parameters = { new() { Value = key } } });
+        if (AdvisoryLocks.Take(keys, AdvisoryLocks.Commands) is { } locks) batch.BatchCommands.Add(locks);
         return batch;
     }
 
