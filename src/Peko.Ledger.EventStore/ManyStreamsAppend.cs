@@ -7,24 +7,30 @@ namespace Peko.Ledger.EventStore;
 /// An append to several streams as one statement, whatever their number (a counter's two or three streams, a
 /// migration batch's thousand): the per-stream rules of <see cref="AppendStatements"/>, set-based. Each stream's base
 /// version comes from its expected version (or, for "any", its row, read under the stream locks the batch took first);
-/// its events' hashes chain from the row's last hash, stream by stream (a recursive step per event of the longest
-/// stream); each head moves only if the stream is at the expected version; and only the events of streams whose head
-/// moved are inserted. The caller compares the rows returned with the events sent: a stream with none is a conflict,
-/// and the caller's transaction rolls the rest back.
+/// a stream not at its expected version writes nothing; the others' events hash-chain from the row's last hash, stream
+/// by stream (a recursive step per event of the longest stream), and their heads move. The caller compares the rows
+/// returned with the events sent: a stream with none is a conflict, and the caller's transaction rolls the rest back.
 /// </summary>
 static class ManyStreamsAppend
 {
     // $1 chain, $2 recorded at, $3-$7 metadata; per stream (sorted by id): $8 ids, $9 kinds, $10 modes (0 must not
     // exist, 1 exactly, 2 any), $11 expected versions, $12 event counts; per event, in stream order: $13 its stream's
     // ordinal, $14 types, $15 data.
+    // The streams' rows are read under the stream locks the batch took first, so what "cur" reads cannot change before
+    // the writes: a stream not at its expected version is left out of "cur" there, and with it its events. (Deciding
+    // it from the writes' RETURNING instead meant joining two sets whose sizes a generic plan cannot know, and the
+    // nested loop it chose made a thousand-stream append quadratic.)
     const string Sql = """
         with recursive
         cur as (
-            select u.id, u.kind, u.mode, u.expected, u.n, u.ord, s.version as current, s.last_hash,
+            select u.id, u.kind, u.n, u.ord, s.last_hash, s.id is null as is_new,
                    case u.mode when 0 then 0 when 1 then u.expected else coalesce(s.version, 0) end as base
             from unnest($8::text[], $9::text[], $10::int[], $11::bigint[], $12::int[])
                  with ordinality as u(id, kind, mode, expected, n, ord)
-            left join ledger.streams s on s.id = u.id),
+            left join ledger.streams s on s.id = u.id
+            where case u.mode when 0 then s.id is null
+                              when 1 then s.chain_id = $1 and s.version = u.expected
+                              else s.id is null or s.chain_id = $1 end),
         ev as (
             select e.stream_ord, e.type, e.data, e.ord, row_number() over (partition by e.stream_ord order by e.ord) as k
             from unnest($13::bigint[], $14::text[], $15::jsonb[]) with ordinality as e(stream_ord, type, data, ord)),
@@ -38,29 +44,19 @@ static class ManyStreamsAppend
                    ledger.event_hash($1, c.id, c.base + ev.k, ev.type, ev.data, $2, $3, $4, $5, $6, $7, h.hash)
             from h join ev on ev.stream_ord = h.stream_ord and ev.k = h.k + 1 join cur c on c.ord = ev.stream_ord),
         heads as (
-            select c.*, h.hash as last_event_hash from cur c join h on h.stream_ord = c.ord and h.k = c.n),
+            select c.id, c.kind, c.n, c.is_new, h.hash as last_event_hash from cur c join h on h.stream_ord = c.ord and h.k = c.n),
         moved as (
             update ledger.streams s set version = s.version + hd.n, updated_at = $2, last_hash = hd.last_event_hash
-            from heads hd
-            where s.id = hd.id and s.chain_id = $1 and hd.mode <> 0 and (hd.mode = 2 or s.version = hd.expected)
-            returning hd.ord),
+            from heads hd where s.id = hd.id and not hd.is_new),
         created as (
             insert into ledger.streams (id, kind, chain_id, version, created_at, updated_at, last_hash)
-            select hd.id, hd.kind, $1, hd.n, $2, $2, hd.last_event_hash from heads hd
-            where hd.mode = 0 or hd.mode = 2 and hd.current is null
-            on conflict (id) do nothing
-            returning id),
-        written as (
-            select ord from moved
-            union all
-            select hd.ord from created cr join heads hd on hd.id = cr.id)
+            select hd.id, hd.kind, $1, hd.n, $2, $2, hd.last_event_hash from heads hd where hd.is_new)
         insert into ledger.events (stream_id, version, type, data, chain_id, recorded_at,
                                    correlation_id, causation_id, actor, restaurant_id, idempotency_key, hash, previous_hash)
         select c.id, c.base + ev.k, ev.type, ev.data, $1, $2, $3, $4, $5, $6, $7, h.hash, h.previous_hash
         from ev
         join h on h.stream_ord = ev.stream_ord and h.k = ev.k
         join cur c on c.ord = ev.stream_ord
-        join written w on w.ord = ev.stream_ord
         order by ev.ord
         returning seq, version, tx_id, stream_id
         """;

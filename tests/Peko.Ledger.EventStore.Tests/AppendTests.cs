@@ -95,6 +95,21 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
     }
 
     [Fact]
+    public async Task Another_chains_stream_is_never_appended_to_even_at_any_version()
+    {
+        var store = Store();
+        var (theirs, mine) = (NewStream(), NewStream());
+        await store.AppendAsync("another-chain", TestStore.Deposit(theirs, ExpectedVersion.NoStream, 1));
+
+        await Assert.ThrowsAsync<WrongExpectedVersionException>(() => store.AppendAsync(TestStore.Chain,
+            [TestStore.Deposit(theirs, ExpectedVersion.Any, 2), TestStore.Deposit(mine, ExpectedVersion.NoStream, 3)]));
+        await Assert.ThrowsAsync<WrongExpectedVersionException>(() => store.AppendAsync(TestStore.Chain,
+            TestStore.Deposit(theirs, ExpectedVersion.Any, 2)));
+        Assert.Single(await store.ReadStreamAsync(theirs));
+        Assert.Equal(0, await store.StreamVersionAsync(mine));
+    }
+
+    [Fact]
     public async Task A_stream_reads_from_a_version_up_to_a_version_or_up_to_an_instant()
     {
         var store = Store();
