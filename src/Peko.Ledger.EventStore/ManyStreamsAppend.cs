@@ -19,7 +19,8 @@ static class ManyStreamsAppend
     // The streams' rows are read under the stream locks the batch took first, so what "cur" reads cannot change before
     // the writes: a stream not at its expected version is left out of "cur" there, and with it its events. (Deciding
     // it from the writes' RETURNING instead meant joining two sets whose sizes a generic plan cannot know, and the
-    // nested loop it chose made a thousand-stream append quadratic.)
+    // nested loop it chose made a thousand-stream append quadratic.) The rows are looked up one by one through the
+    // key (the lateral "limit 1" keeps the planner from hashing the whole streams table for a two-stream append).
     const string Sql = """
         with recursive
         cur as (
@@ -27,7 +28,7 @@ static class ManyStreamsAppend
                    case u.mode when 0 then 0 when 1 then u.expected else coalesce(s.version, 0) end as base
             from unnest($8::text[], $9::text[], $10::int[], $11::bigint[], $12::int[])
                  with ordinality as u(id, kind, mode, expected, n, ord)
-            left join ledger.streams s on s.id = u.id
+            left join lateral (select id, chain_id, version, last_hash from ledger.streams where id = u.id limit 1) s on true
             where case u.mode when 0 then s.id is null
                               when 1 then s.chain_id = $1 and s.version = u.expected
                               else s.id is null or s.chain_id = $1 end),
