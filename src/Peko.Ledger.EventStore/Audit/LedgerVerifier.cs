@@ -16,7 +16,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, AuditOptions opt
         var sealing = Task.Run(() => new LogSeal(dataSource, options).CheckAsync(chainId, ct), ct);
         var findings = new List<AuditFinding>();
         var (streams, events) = (0L, 0L);
-        await foreach (var (chain, stream, version, rows) in AuditLog.StreamsAsync(dataSource, chainId, ct))
+        await foreach (var (chain, stream, version, rows) in AuditStreams.ReadAsync(dataSource, chainId, ct))
         {
             streams++;
             events += rows.Count;
