@@ -5,7 +5,7 @@ namespace Peko.Ledger.EventStore.Audit;
 /// <summary>
 /// Proves the log is what the append path wrote: recomputes every stream's hash chain (naming each event edited,
 /// deleted, inserted or reordered by direct SQL), then each chain's running hash against its sealed checkpoints; when
-/// all is clean, seals new checkpoints. Reads a page at a time: memory holds one stream, not the log.
+/// all is clean, seals new checkpoints. Reads a page at a time: memory holds two pages and one stream, not the log.
 /// </summary>
 public sealed class LedgerVerifier(NpgsqlDataSource dataSource, AuditOptions options, TimeProvider time)
 {
