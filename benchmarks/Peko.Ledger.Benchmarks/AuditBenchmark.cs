@@ -29,13 +29,19 @@ static class AuditBenchmark
         summary.Add("Bulk load + hash chaining (not a target)", events / loaded.TotalSeconds, "events/s");
 
         var verifier = new LedgerVerifier(dataSource, new AuditOptions(), TimeProvider.System);
+        var postmaster = ProcessCpu.Postmaster(server.DataDirectory);
         foreach (var (label, seal) in new[] { ("Verify, first run (seals checkpoints)", true), ("Verify, again (checks them)", true) })
         {
+            // Where the time went: this process (reading rows, hashing) or the server (scanning, sending).
+            var (ownCpu, postgresCpu) = (Process.GetCurrentProcess().TotalProcessorTime, postmaster is { } pm ? ProcessCpu.ClusterSeconds(pm) : 0);
             var clock = Stopwatch.StartNew();
             var report = await verifier.VerifyAsync(BenchEvents.Chain, seal, CancellationToken.None);
             clock.Stop();
+            ownCpu = Process.GetCurrentProcess().TotalProcessorTime - ownCpu;
+            postgresCpu = postmaster is { } p ? ProcessCpu.ClusterSeconds(p) - postgresCpu : double.NaN;
             Console.WriteLine($"  {label}: {report.Events:N0} events in {report.Streams:N0} streams, {clock.Elapsed.TotalSeconds:0.0} s, " +
-                              $"clean {report.Clean}, {report.CheckpointsChecked} checkpoints checked, {report.CheckpointsSealed} sealed");
+                              $"clean {report.Clean}, {report.CheckpointsChecked} checkpoints checked, {report.CheckpointsSealed} sealed; " +
+                              $"CPU: this process {ownCpu.TotalSeconds:0.0} s, PostgreSQL {postgresCpu:0.0} s");
             if (!report.Clean || report.Events != events) summary.Missing(label, $"not clean ({report.Findings.Count} findings) or not every event");
             else summary.Add(label, report.Events / clock.Elapsed.TotalSeconds, "events/s", VerifyTarget);
         }

@@ -96,6 +96,31 @@ public sealed class TamperEvidenceTests(LedgerDatabase db) : IClassFixture<Ledge
     }
 
     [Fact]
+    public async Task A_stream_longer_than_a_page_is_checked_whole_across_the_pages()
+    {
+        // Verify reads pages of AuditLog.PageSize rows (the next one while the last is checked): a stream that goes on
+        // past a page must still be one stream, its rows chained across the edge.
+        var (chain, streams) = await ChainWithThreeStreamsAsync();
+        var (length, stream) = (AuditLog.PageSize + 2000, $"{chain}-account-1-long");
+        await Sql("insert into ledger.streams (id, kind, chain_id, version, created_at, updated_at) values ($1, 'account', $2, $3, now(), now())",
+            stream, chain, (long)length);
+        await Sql("""
+            insert into ledger.events (stream_id, version, type, data, chain_id, recorded_at)
+            select $1, v, 'deposited', jsonb_build_object('amount', v), $2, now() from generate_series(1, $3::bigint) v
+            """, stream, chain, (long)length);
+        await Sql("select ledger.hash_unhashed_events()");
+        await AllBelowTheHorizonAsync(chain);
+        var clean = await Verifier().VerifyAsync(chain, seal: false);
+        await Sql("update ledger.events set data = '{\"amount\": 1}' where stream_id = $1 and version = $2", stream, length - 1L);
+
+        var finding = Assert.Single((await Verifier().VerifyAsync(chain, seal: false)).Findings);
+
+        Assert.Equal((0, 4L, 15L + length), (clean.Findings.Count, clean.Streams, clean.Events));
+        Assert.Equal((FindingKind.Edited, stream, length - 1L), (finding.Kind, finding.StreamId, finding.Version));
+        Assert.True(string.CompareOrdinal(streams[1], stream) < 0 && string.CompareOrdinal(stream, streams[2]) < 0);
+    }
+
+    [Fact]
     public async Task An_update_of_one_events_data_is_named()
     {
         var (chain, streams) = await ChainWithThreeStreamsAsync();

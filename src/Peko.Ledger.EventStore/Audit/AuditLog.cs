@@ -5,66 +5,13 @@ using NpgsqlTypes;
 namespace Peko.Ledger.EventStore.Audit;
 
 /// <summary>
-/// Reads the log for audits a page at a time (keyset, never the whole set in memory): by stream for verify, and by
-/// chain in log order (tx_id, seq) for checkpoints and exports, only below the oldest running transaction so the order
-/// read is final (docs/architecture.md).
+/// Reads the log for audits a page at a time (keyset, never the whole set in memory): by chain in log order (tx_id, seq)
+/// for checkpoints and exports, only below the oldest running transaction so the order read is final
+/// (docs/architecture.md). Verify's pass by stream is <see cref="AuditStreams"/>.
 /// </summary>
 public static class AuditLog
 {
     public const int PageSize = 5000;
-
-    public static string Columns(string alias) =>
-        string.Join(", ", AuditedEvent.Columns.Split(", ").Select(c => c == "data::text" ? $"{alias}.data::text" : $"{alias}.{c}"));
-
-    /// <summary>One stream at a time, its rows in version order, with the version <c>ledger.streams</c> records.</summary>
-    public static async IAsyncEnumerable<(string ChainId, string StreamId, long StreamVersion, List<AuditedEvent> Rows)> StreamsAsync(
-        NpgsqlDataSource dataSource, string? chainId, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var sql = $"""
-            select {Columns("e")}, s.version from ledger.events e join ledger.streams s on s.id = e.stream_id
-            where (e.stream_id, e.version) > ($1, $2) {(chainId is null ? "" : "and e.chain_id = $4")}
-            order by e.stream_id, e.version limit $3
-            """;
-        (string Chain, string Id, long Version, List<AuditedEvent> Rows)? current = null;
-        var (afterStream, afterVersion) = ("", 0L);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        while (true)
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = afterStream });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterVersion });
-            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = PageSize });
-            if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
-            var read = 0;
-            var done = new List<(string, string, long, List<AuditedEvent>)>();
-            await using (var reader = await command.ExecuteReaderAsync(ct))
-                while (await reader.ReadAsync(ct))
-                {
-                    read++;
-                    var row = AuditedEvent.Read(reader);
-                    if (current?.Id != row.StreamId)
-                    {
-                        if (current is { } finished) done.Add(finished);
-                        current = (row.ChainId, row.StreamId, reader.GetInt64(15), []);
-                    }
-                    current.Value.Rows.Add(row);
-                    (afterStream, afterVersion) = (row.StreamId, row.Version);
-                }
-            foreach (var stream in done) yield return stream;
-            if (read < PageSize) break;
-        }
-        if (current is { } lastStream) yield return lastStream;
-
-        await using var empty = new NpgsqlCommand($"""
-            select chain_id, id, version from ledger.streams s
-            where not exists (select 1 from ledger.events e where e.stream_id = s.id) {(chainId is null ? "" : "and chain_id = $1")}
-            """, connection);
-        if (chainId is not null) empty.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
-        var emptied = new List<(string, string, long, List<AuditedEvent>)>();
-        await using (var reader = await empty.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) emptied.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), []));
-        foreach (var stream in emptied) yield return stream;
-    }
 
     /// <summary>
     /// Pages of the log in (tx_id, seq) order after <paramref name="after"/> and up to <paramref name="until"/>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,6 +15,7 @@ namespace Peko.Ledger.EventStore.Audit;
 public static class EventHash
 {
     public const string Tag = "peko-ledger-event-v1";
+    const string InstantFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
     /// <summary>The hash the row should carry, given the hash it claims to follow.</summary>
     public static byte[] Compute(AuditedEvent e, byte[]? previousHash) => Compute(e, e.Version, previousHash);
@@ -21,16 +23,55 @@ public static class EventHash
     /// <summary>As if the row stood at <paramref name="version"/>: to find where a moved row was written.</summary>
     public static byte[] Compute(AuditedEvent e, long version, byte[]? previousHash)
     {
-        var buffer = new MemoryStream(256 + e.Data.Length);
-        foreach (var field in new[]
-                 {
-                     Tag, e.ChainId, e.StreamId, version.ToString(CultureInfo.InvariantCulture), e.Type, e.Data,
-                     Instant(e.RecordedAt), e.CorrelationId, e.CausationId, e.Actor, e.RestaurantId, e.IdempotencyKey,
-                     previousHash is null ? null : Convert.ToHexStringLower(previousHash),
-                 })
-            Netstring(buffer, field);
-        return SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        var hash = new byte[SHA256.HashSizeInBytes];
+        Compute(e, version, previousHash, hash);
+        return hash;
     }
+
+    /// <summary>True when the row hashes to <paramref name="expected"/> at its version after <paramref name="previousHash"/>.</summary>
+    public static bool Matches(AuditedEvent e, byte[]? previousHash, byte[]? expected)
+    {
+        if (expected is null) return false;
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        Compute(e, e.Version, previousHash, hash);
+        return hash.SequenceEqual(expected);
+    }
+
+    // Verify hashes every event of the log: the canonical form is written straight as UTF-8 into one pooled buffer
+    // (no string per field, no copy), in exactly the bytes the SQL form concatenates.
+    static void Compute(AuditedEvent e, long version, byte[]? previousHash, Span<byte> destination)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxLength(e, previousHash));
+        try
+        {
+            var form = new NetstringWriter(buffer);
+            form.Text(Tag);
+            form.Text(e.ChainId);
+            form.Text(e.StreamId);
+            form.Formatted(version, default);
+            form.Text(e.Type);
+            form.Text(e.Data);
+            form.Formatted(e.RecordedAt.UtcDateTime, InstantFormat);
+            form.Text(e.CorrelationId);
+            form.Text(e.CausationId);
+            form.Text(e.Actor);
+            form.Text(e.RestaurantId);
+            form.Text(e.IdempotencyKey);
+            form.Hex(previousHash);
+            SHA256.HashData(buffer.AsSpan(0, form.Length), destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // Each netstring's prefix and comma fit in 24 bytes (a 20-digit length at most); formatted fields in 40.
+    static int MaxLength(AuditedEvent e, byte[]? previousHash) =>
+        13 * 24 + 2 * 40 + Max(Tag) + Max(e.ChainId) + Max(e.StreamId) + Max(e.Type) + Max(e.Data) + Max(e.CorrelationId) +
+        Max(e.CausationId) + Max(e.Actor) + Max(e.RestaurantId) + Max(e.IdempotencyKey) + 2 * (previousHash?.Length ?? 0);
+
+    static int Max(string? s) => s is null ? 0 : Encoding.UTF8.GetMaxByteCount(s.Length);
 
     /// <summary>R(n) = SHA-256(R(n-1) || hash(n)): the running hash of a chain's log.</summary>
     public static byte[] Next(byte[] running, byte[] eventHash)
@@ -43,21 +84,57 @@ public static class EventHash
 
     public static byte[] Start => new byte[32];
 
-    public static string Instant(DateTimeOffset at) =>
-        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    public static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString(InstantFormat, CultureInfo.InvariantCulture);
 
     public static string? Hex(byte[]? hash) => hash is null ? null : Convert.ToHexStringLower(hash);
 
-    static void Netstring(MemoryStream buffer, string? value)
+    /// <summary>Netstrings of UTF-8 bytes, one after the other, into a buffer sized for them.</summary>
+    ref struct NetstringWriter(byte[] buffer)
     {
-        if (value is null)
+        public int Length { get; private set; }
+
+        public void Text(string? value)
         {
-            buffer.Write("-1:,"u8);
-            return;
+            if (value is null) { Null(); return; }
+            Field(Encoding.UTF8.GetBytes(value, Prefixed(Encoding.UTF8.GetByteCount(value))));
         }
-        var bytes = Encoding.UTF8.GetBytes(value);
-        buffer.Write(Encoding.ASCII.GetBytes(bytes.Length.ToString(CultureInfo.InvariantCulture) + ":"));
-        buffer.Write(bytes);
-        buffer.WriteByte((byte)',');
+
+        public void Formatted<T>(T value, string? format) where T : IUtf8SpanFormattable
+        {
+            // ASCII, so its length is known only after writing it: written after the longest prefix, then moved down.
+            var scratch = buffer.AsSpan(Length + 24);
+            if (!value.TryFormat(scratch, out var written, format, CultureInfo.InvariantCulture))
+                throw new InvalidOperationException($"'{value}' does not fit the canonical form's buffer.");
+            scratch[..written].CopyTo(Prefixed(written));
+            Field(written);
+        }
+
+        public void Hex(byte[]? hash)
+        {
+            if (hash is null) { Null(); return; }
+            Convert.TryToHexStringLower(hash, Prefixed(2 * hash.Length), out var written);
+            Field(written);
+        }
+
+        void Null()
+        {
+            "-1:,"u8.CopyTo(buffer.AsSpan(Length));
+            Length += 4;
+        }
+
+        /// <summary>Writes "<paramref name="byteCount"/>:" and answers where the field's bytes go.</summary>
+        Span<byte> Prefixed(int byteCount)
+        {
+            byteCount.TryFormat(buffer.AsSpan(Length), out var digits, default, CultureInfo.InvariantCulture);
+            buffer[Length + digits] = (byte)':';
+            Length += digits + 1;
+            return buffer.AsSpan(Length);
+        }
+
+        void Field(int written)
+        {
+            Length += written;
+            buffer[Length++] = (byte)',';
+        }
     }
 }

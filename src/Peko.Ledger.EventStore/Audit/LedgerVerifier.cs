@@ -5,7 +5,7 @@ namespace Peko.Ledger.EventStore.Audit;
 /// <summary>
 /// Proves the log is what the append path wrote: recomputes every stream's hash chain (naming each event edited,
 /// deleted, inserted or reordered by direct SQL), then each chain's running hash against its sealed checkpoints; when
-/// all is clean, seals new checkpoints. Reads a page at a time: memory holds one stream, not the log.
+/// all is clean, seals new checkpoints. Reads a page at a time: memory holds two pages and one stream, not the log.
 /// </summary>
 public sealed class LedgerVerifier(NpgsqlDataSource dataSource, AuditOptions options, TimeProvider time)
 {
@@ -16,7 +16,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, AuditOptions opt
         var sealing = Task.Run(() => new LogSeal(dataSource, options).CheckAsync(chainId, ct), ct);
         var findings = new List<AuditFinding>();
         var (streams, events) = (0L, 0L);
-        await foreach (var (chain, stream, version, rows) in AuditLog.StreamsAsync(dataSource, chainId, ct))
+        await foreach (var (chain, stream, version, rows) in AuditStreams.ReadAsync(dataSource, chainId, ct))
         {
             streams++;
             events += rows.Count;

@@ -8,7 +8,31 @@ public static class StreamChain
 {
     /// <param name="streamVersion">The version <c>ledger.streams</c> records for the stream.</param>
     /// <param name="rows">The stream's rows in version order.</param>
-    public static IEnumerable<AuditFinding> Check(string chainId, string streamId, long streamVersion, IReadOnlyList<AuditedEvent> rows)
+    public static IEnumerable<AuditFinding> Check(string chainId, string streamId, long streamVersion, IReadOnlyList<AuditedEvent> rows) =>
+        IsIntact(streamVersion, rows) ? [] : Analyse(chainId, streamId, streamVersion, rows);
+
+    /// <summary>
+    /// The untouched stream, checked in one pass with nothing built: versions 1..n with n the recorded version, each row
+    /// hashing correctly after the stored hash of the row before it (none for version 1). Nearly every stream is one,
+    /// and the analysis below finds nothing in any of them; anything else goes to it, to be named.
+    /// </summary>
+    static bool IsIntact(long streamVersion, IReadOnlyList<AuditedEvent> rows)
+    {
+        if (rows.Count != streamVersion) return false;
+        byte[]? previous = null;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            if (r.Version != i + 1 || !SameBytes(r.PreviousHash, previous) || !EventHash.Matches(r, r.PreviousHash, r.Hash))
+                return false;
+            previous = r.Hash;
+        }
+        return true;
+    }
+
+    static bool SameBytes(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
+
+    static IEnumerable<AuditFinding> Analyse(string chainId, string streamId, long streamVersion, IReadOnlyList<AuditedEvent> rows)
     {
         var byVersion = rows.ToDictionary(r => r.Version);
         var storedHashes = rows.Where(r => r.Hash is not null).Select(r => Convert.ToHexStringLower(r.Hash!)).ToHashSet();
