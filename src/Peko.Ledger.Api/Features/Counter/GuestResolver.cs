@@ -1,3 +1,4 @@
+using Npgsql;
 using Peko.Ledger.Domain;
 using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.Domain.Guests;
@@ -30,18 +31,28 @@ public static class GuestResolver
     public static async Task<(IReadOnlyList<string> Guests, IReadOnlyList<GuestIdentifier> Unheld)> FindAllAsync(UnitOfWork work,
         string chainId, IReadOnlyList<GuestIdentifier> ids, CancellationToken ct)
     {
-        await using var find = work.Command("""
-            select i.kind, i.value, g.guest_id
-            from ledger.guest_identifiers i join ledger.guests g on g.guest_id = i.guest_id
-            where i.chain_id = $1 and (i.kind, i.value) in (select * from unnest($2::text[], $3::text[]))
-            order by g.created_at, g.guest_id
-            """, chainId, ids.Select(i => i.Kind.ToString()).ToArray(), ids.Select(i => i.Value).ToArray());
+        await using var find = HoldersCommand(work, chainId, ids);
         await using var reader = await find.ExecuteReaderAsync(ct);
         var held = new List<(string Kind, string Value, string GuestId)>();
         while (await reader.ReadAsync(ct)) held.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
         var unheld = ids.Where(i => !held.Any(h => h.Kind == i.Kind.ToString() && h.Value == i.Value)).ToList();
         return ([.. held.Select(h => h.GuestId).Distinct()], unheld);
     }
+
+    /// <summary>
+    /// (kind, value, guest_id, created_at) of each of <paramref name="ids"/> some guest holds, earliest created guest
+    /// first. Each identifier is looked up through the keys: the lateral "limit 1"s keep a generic plan (which cannot
+    /// know how few the arrays hold) from scanning the chain's identifiers or guests whole.
+    /// </summary>
+    public static NpgsqlCommand HoldersCommand(UnitOfWork work, string chainId, IEnumerable<GuestIdentifier> ids) =>
+        work.Command("""
+            select i.kind, i.value, g.guest_id, g.created_at
+            from unnest($2::text[], $3::text[]) as q(kind, value)
+            cross join lateral (select kind, value, guest_id from ledger.guest_identifiers
+                                where chain_id = $1 and kind = q.kind and value = q.value limit 1) i
+            cross join lateral (select guest_id, created_at from ledger.guests where guest_id = i.guest_id limit 1) g
+            order by g.created_at, g.guest_id
+            """, chainId, ids.Select(i => i.Kind.ToString()).ToArray(), ids.Select(i => i.Value).ToArray());
 
     /// <summary>
     /// The guest an id stands for now: itself, or (following merges) the guest it was merged into. Null when the chain

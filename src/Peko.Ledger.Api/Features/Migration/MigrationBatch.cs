@@ -39,11 +39,7 @@ public sealed class MigrationBatch(LedgerStore store)
     static async Task<Dictionary<GuestIdentifier, LedgerGuest>> HoldersAsync(UnitOfWork work, string chainId,
         IReadOnlyList<GuestIdentifier> ids, CancellationToken ct)
     {
-        await using var find = work.Command("""
-            select i.kind, i.value, g.guest_id, g.created_at
-            from ledger.guest_identifiers i join ledger.guests g on g.guest_id = i.guest_id
-            where i.chain_id = $1 and (i.kind, i.value) in (select * from unnest($2::text[], $3::text[]))
-            """, chainId, ids.Select(i => i.Kind.ToString()).ToArray(), ids.Select(i => i.Value).ToArray());
+        await using var find = GuestResolver.HoldersCommand(work, chainId, ids);
         await using var r = await find.ExecuteReaderAsync(ct);
         var holders = new Dictionary<GuestIdentifier, LedgerGuest>();
         while (await r.ReadAsync(ct))
