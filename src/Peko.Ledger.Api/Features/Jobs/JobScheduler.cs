@@ -23,6 +23,7 @@ public sealed class JobScheduler(NpgsqlDataSource dataSource, JobRuns runs, Chai
     TimeProvider time, ILogger<JobScheduler> log) : BackgroundService
 {
     static readonly string[] Nightly = [JobRuns.ExpirePoints, JobRuns.RecomputeTiers, JobRuns.SealLog];
+    static readonly TimeOnly NightlyAt = new(3, 0);
     readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -40,11 +41,7 @@ public sealed class JobScheduler(NpgsqlDataSource dataSource, JobRuns runs, Chai
     /// <summary>Makes sure every chain has its schedules, then runs every due job this instance can claim.</summary>
     public async Task<int> RunDueAsync(CancellationToken ct)
     {
-        await ExecuteAsync("""
-            insert into ledger.job_schedules (chain_id, job, next_due_at)
-            select c.chain_id, j.job, $1 from ledger.chains c cross join unnest($2::text[]) as j(job)
-            on conflict do nothing
-            """, ct, time.GetUtcNow(), Nightly);
+        await ScheduleNewChainsAsync(ct);
         var ran = 0;
         while (await ClaimAsync(ct) is { } due)
         {
@@ -63,6 +60,32 @@ public sealed class JobScheduler(NpgsqlDataSource dataSource, JobRuns runs, Chai
             }
         }
         return ran;
+    }
+
+    /// <summary>
+    /// A chain without its schedules gets them, each first due at the next 03:00 in the chain's time zone: a chain
+    /// created (or a restaurant's programme migrated) in the afternoon has its first nightly run that night, not at once.
+    /// </summary>
+    async Task ScheduleNewChainsAsync(CancellationToken ct)
+    {
+        var missing = new List<(string ChainId, string Job)>();
+        await using (var find = dataSource.CreateCommand("""
+            select c.chain_id, j.job from ledger.chains c cross join unnest($1::text[]) as j(job)
+            where not exists (select 1 from ledger.job_schedules s where s.chain_id = c.chain_id and s.job = j.job)
+            """))
+        {
+            find.Parameters.AddWithValue(Nightly);
+            await using var reader = await find.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) missing.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        foreach (var (chainId, job) in missing)
+        {
+            var chain = await chains.GetAsync(chainId, ct);
+            await ExecuteAsync("""
+                insert into ledger.job_schedules (chain_id, job, local_time, next_due_at) values ($1, $2, $3, $4)
+                on conflict do nothing
+                """, ct, chainId, job, NightlyAt, NextRun(chain.TimeZone, NightlyAt, time.GetUtcNow()));
+        }
     }
 
     /// <summary>The next <paramref name="at"/> local time strictly after <paramref name="now"/>, as a UTC instant.</summary>
