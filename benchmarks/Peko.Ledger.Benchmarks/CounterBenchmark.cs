@@ -30,8 +30,16 @@ static class CounterBenchmark
             Console.WriteLine($"  {registered.Count:N0} earns at {registered.Count / registered.Elapsed.TotalSeconds:N0}/s");
 
             Console.WriteLine($"Earn: {clients} clients for {seconds} s...");
+            var postmaster = ProcessCpu.Postmaster(server.DataDirectory);
+            var cpuBefore = (Service: ProcessCpu.Seconds(service.ProcessId), Postgres: postmaster is { } pm ? ProcessCpu.ClusterSeconds(pm) : double.NaN,
+                Load: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
             var earn = await LoadAsync(tills, clients, int.MaxValue, TimeSpan.FromSeconds(seconds),
                 (till, i) => Earn(till, Random.Shared.Next(guests), $"bench-{i}"));
+            // Where an earn's CPU goes: the two cores are the budget the ratio is about.
+            var perEarn = 1e6 / earn.Count;
+            summary.Fact($"CPU per earn: service {(ProcessCpu.Seconds(service.ProcessId) - cpuBefore.Service) * perEarn:N0} µs, " +
+                         $"PostgreSQL {((postmaster is { } p ? ProcessCpu.ClusterSeconds(p) : double.NaN) - cpuBefore.Postgres) * perEarn:N0} µs, " +
+                         $"load generator {(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuBefore.Load) * perEarn:N0} µs");
             Console.WriteLine($"Lookup: {clients} clients for {seconds / 2} s...");
             var lookup = await LoadAsync(tills, clients, int.MaxValue, TimeSpan.FromSeconds(seconds / 2),
                 (till, _) => till.GetAsync($"/v1/chains/{Chain}/lookup?phone={Phone(Random.Shared.Next(guests))}"));
