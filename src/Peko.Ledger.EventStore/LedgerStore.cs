@@ -163,9 +163,13 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         await using var batch = new NpgsqlBatch(connection, tx);
         var locks = lockFirst ? AdvisoryLocks.Take(streamIds, AdvisoryLocks.Streams) : null;
         if (locks is not null) batch.BatchCommands.Add(locks);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                $"select {EventRows.Columns} from ledger.events where stream_id = any($1) order by stream_id, version")
-            { Parameters = { new NpgsqlParameter<string[]> { TypedValue = streamIds.ToArray() } } });
+        // Stream by stream through the (stream_id, version) key: "offset 0" keeps the planner from turning this into a
+        // join it might hash over the whole log (a generic plan cannot know how few ids the array holds).
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+                select {EventRows.Columns} from unnest($1::text[]) as q(id)
+                cross join lateral (select * from ledger.events where stream_id = q.id order by version offset 0) e
+                """)
+            { Parameters = { new NpgsqlParameter<string[]> { TypedValue = streamIds.Distinct().ToArray() } } });
         var events = new List<StoredEvent>();
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
