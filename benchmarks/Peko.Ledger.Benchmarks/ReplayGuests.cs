@@ -67,6 +67,7 @@ sealed class ReplayGuests(Random random, int capacity, string baseTier)
     /// <summary>Adds an event to the guest stream it belongs to and folds it into the guest, as GuestStreams.Add does.</summary>
     public void Add(LedgerCommand command, GuestState guest, object e)
     {
+        // Domain.Points.PointsEarned: the benchmarks have a stand-in of that name (PointsEarned.cs).
         var (stream, kind) = e switch
         {
             Domain.Points.PointsEarned or PointsRedeemed or OrderVoided or PointsAdjusted or PointsExpired or PointsMovedIn or PointsMovedOut => (PointsStream(guest.GuestId), "points"),

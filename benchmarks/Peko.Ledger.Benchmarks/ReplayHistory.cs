@@ -157,12 +157,12 @@ sealed class ReplayHistory
         else
         {
             guest = _guests.PickVisitor();
-            // Back with a complaint about a recent order: refunded in part or voided.
+            if (Redeem(guest, restaurant, order, amount, at, today) is { } redeem) commands.Add(redeem);
+            // A recent order refunded in part or voided (after a redeem of everything, its points are owed).
             if (_lastOrder.GetValueOrDefault(guest.GuestId) is { Order: not null } last && today.DayNumber - last.Day.DayNumber <= 14
                 && _random.NextDouble() < 0.04
-                && Void(guest, last.Restaurant, last.Order, whole: _random.NextDouble() < 0.5, at.AddSeconds(-30)) is { } refund)
+                && Void(guest, last.Restaurant, last.Order, whole: _random.NextDouble() < 0.5, at.AddSeconds(1)) is { } refund)
                 commands.Add(refund);
-            if (Redeem(guest, restaurant, order, amount, at, today) is { } redeem) commands.Add(redeem);
         }
         var (earned, spend) = PointsDecider.Earn(new EarnPoints(guest.GuestId, $"lot-{order}", restaurant, order, amount,
             at.AddSeconds(2), at.AddSeconds(2)), _chain, guest.Points, guest.Membership);
@@ -183,7 +183,10 @@ sealed class ReplayHistory
     {
         var spendable = guest.Points.Spendable(at, today);
         if (spendable < 100 || _random.NextDouble() >= 0.3) return null;
-        var points = Math.Min(spendable, Math.Max(50, (long)(amount / 2 / Programme.PointValue))) / 10 * 10;
+        // A quarter of redeems spend everything: a later void of an earlier order then finds its points spent and
+        // leaves the guest owing them (a shortfall, which later earns repay).
+        var points = _random.NextDouble() < 0.25 ? spendable
+            : Math.Min(spendable, Math.Max(50, (long)(amount / 2 / Programme.PointValue))) / 10 * 10;
         var command = new LedgerCommand(at, $"key-counter-{restaurant}", restaurant, $"redeem:{restaurant}:{order}");
         _guests.Add(command, guest, PointsDecider.Redeem(new RedeemPoints(guest.GuestId, restaurant, order, points, at, at), _chain, guest.Points));
         return command;
