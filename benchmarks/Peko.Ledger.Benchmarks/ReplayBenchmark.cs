@@ -26,7 +26,10 @@ static class ReplayBenchmark
         await using var server = await BenchServer.StartAsync();
         summary.Fact($"Machine: {Environment.ProcessorCount} cores; server: {await server.DescribeAsync()}; {server.Origin}");
         var db = await server.CreateLedgerDatabaseAsync("replay");
-        await using var dataSource = NpgsqlDataSource.Create($"{db};{EventStoreBenchmark.DefaultNpgsql};Persist Security Info=true");
+        // As the service connects (Max Auto Prepare=64); --npgsql "..." replaces that, as in 'eventstore'.
+        var npgsql = args.Text("npgsql", EventStoreBenchmark.DefaultNpgsql);
+        summary.Fact($"Ledger side connects with: {npgsql}");
+        await using var dataSource = NpgsqlDataSource.Create($"{db};{npgsql};Persist Security Info=true");
         var types = new EventTypeRegistry().RegisterLedgerEvents();
         var options = ServiceProjections();
 
