@@ -75,7 +75,7 @@ static class BulkLoad
     static string StreamId(int s) => $"points-guest-{s:000000}";
 
     /// <summary>False when the statement needs privileges this login lacks (e.g. CHECKPOINT on a server not ours).</summary>
-    static async Task<bool> Execute(NpgsqlConnection connection, string sql)
+    internal static async Task<bool> Execute(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         try

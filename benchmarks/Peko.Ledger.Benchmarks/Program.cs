@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<BenchArgs, Task<bool>>>(StringCompa
     ["jobs"] = JobsBenchmark.RunAsync,
     ["audit"] = AuditBenchmark.RunAsync,
     ["migration"] = MigrationBenchmark.RunAsync,
+    ["replay"] = ReplayBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

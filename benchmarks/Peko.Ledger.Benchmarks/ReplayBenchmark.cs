@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Peko.Ledger.EventStore;
+using Peko.Ledger.EventStore.Audit;
+using Peko.Ledger.EventStore.Projections;
+using Peko.Ledger.EventStore.ReadModels;
+
+namespace Peko.Ledger.Benchmarks;
+
+/// <summary>
+/// <c>replay</c>: rebuild and replay-and-verify through the service's real read models, over a history the pure domain
+/// decided (issue 7): the inline projections rebuilt from zero, the async accounting projection rebuilt, then
+/// <see cref="ReplayVerifier"/> over the chain, which must come out clean. See docs/benchmarks.md.
+/// </summary>
+static class ReplayBenchmark
+{
+    const double Target = 100_000;
+
+    public static async Task<bool> RunAsync(BenchArgs args)
+    {
+        var (events, guests, seed) = (args.Int("events", 1_000_000), args.Int("guests", 50_000), args.Int("seed", 1));
+        var summary = new Summary("Peko Ledger replay benchmark");
+        Console.WriteLine("Starting PostgreSQL");
+        await using var server = await BenchServer.StartAsync();
+        summary.Fact($"Machine: {Environment.ProcessorCount} cores; server: {await server.DescribeAsync()}; {server.Origin}");
+        var db = await server.CreateLedgerDatabaseAsync("replay");
+        // As the service connects (Max Auto Prepare=64); --npgsql "..." replaces that, as in 'eventstore'.
+        var npgsql = args.Text("npgsql", EventStoreBenchmark.DefaultNpgsql);
+        summary.Fact($"Ledger side connects with: {npgsql}");
+        await using var dataSource = NpgsqlDataSource.Create($"{db};{npgsql};Persist Security Info=true");
+        var types = new EventTypeRegistry().RegisterLedgerEvents();
+        var options = ServiceProjections();
+
+        Console.WriteLine($"Generating {events:N0} events over {guests:N0} guests (seed {seed}) and bulk-loading them");
+        var history = new ReplayHistory(events, guests, seed);
+        var loaded = await HistoryLoad.LoadAsync(dataSource, types, ReplayHistory.ChainId, history.Commands());
+        Console.WriteLine($"  {loaded.Events:N0} events in {loaded.Streams:N0} streams, {history.GuestsRegistered:N0} guests, " +
+                          $"{history.Visits:N0} visits; {loaded.Elapsed.TotalSeconds:0.0} s (generating {loaded.Generating.TotalSeconds:0.0} s)");
+        foreach (var (type, count) in loaded.ByType.OrderByDescending(t => t.Value)) Console.WriteLine($"    {type,-28} {count,10:N0}");
+        summary.Add($"Generate + bulk load of {loaded.Events:N0} events (not a target)", loaded.Events / loaded.Elapsed.TotalSeconds, "events/s");
+
+        Console.WriteLine("Rebuilding the inline projections from zero (InlineRebuild)");
+        var inline = new InlineRebuild(dataSource, types, options, NullLogger<InlineRebuild>.Instance);
+        var clock = Stopwatch.StartNew();
+        var rebuilt = await inline.RebuildAsync(Progress(clock));
+        Report(summary, "Rebuild, inline projections", rebuilt, loaded.Events, clock.Elapsed);
+
+        Console.WriteLine("Rebuilding the async accounting projection (ProjectionRunner.RebuildAsync)");
+        await using (var runner = new ProjectionRunner(options.AsyncProjections.Single(), dataSource, types,
+                         new ProjectionRunnerOptions(), NullLogger.Instance, TimeProvider.System))
+        {
+            clock.Restart();
+            var applied = await runner.RebuildAsync();
+            Console.WriteLine($"  {applied:N0} of the log's events are accounting's types");
+            // The rebuild must get through the whole log, so its rate is over the log's events.
+            Report(summary, "Rebuild, accounting (log events/s)", loaded.Events, loaded.Events, clock.Elapsed);
+        }
+
+        await ReplayTables.PrintRowsAsync(dataSource, options);
+        if (await ReplayTables.DomainMismatchAsync(dataSource, history) is { } mismatch)
+            summary.Missing("Read models against the domain's own figures", mismatch);
+
+        Console.WriteLine($"Replay and verify of chain {ReplayHistory.ChainId} (ReplayVerifier)");
+        clock.Restart();
+        var report = await new ReplayVerifier(dataSource, types, options).VerifyAsync(ReplayHistory.ChainId, Progress(clock));
+        var replay = clock.Elapsed;
+        Console.WriteLine($"  {report.EventsReplayed:N0} events in {replay.TotalSeconds:0.0} s; clean {report.Clean}");
+        if (!report.Clean)
+        {
+            ReplayTables.PrintDifferences(report);
+            summary.Missing("Replay and verify", $"{report.Differences:N0} differences");
+        }
+        else Report(summary, "Replay and verify (clean)", report.EventsReplayed, loaded.Events, replay);
+
+        summary.Add("Peak working set of this process", Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), "MiB");
+        summary.Print();
+        return summary.AllPassed;
+    }
+
+    /// <summary>The read models exactly as the service wires them (Api/Hosting/LedgerStoreSetup.cs): keep the two alike.</summary>
+    static LedgerStoreOptions ServiceProjections() => new LedgerStoreOptions()
+        .Inline(new ChainReadModel(new JsonSerializerOptions(JsonSerializerDefaults.Web)))
+        .Inline(new GuestReadModel())
+        .Inline(new PointsReadModel())
+        .Inline(new MembershipReadModel())
+        .Async(new AccountingReadModel());
+
+    static void Report(Summary summary, string figure, long replayed, long expected, TimeSpan elapsed)
+    {
+        Console.WriteLine($"  {replayed:N0} events in {elapsed.TotalSeconds:0.0} s = {replayed / elapsed.TotalSeconds:N0}/s");
+        if (replayed != expected) summary.Missing(figure, $"{replayed:N0} events replayed, {expected:N0} in the log");
+        else summary.Add(figure, replayed / elapsed.TotalSeconds, "events/s", Target);
+    }
+
+    /// <summary>A line about every tenth of the way: where the time goes as the tables grow.</summary>
+    static Func<long, long, ValueTask> Progress(Stopwatch clock)
+    {
+        var next = 0L;
+        return (done, total) =>
+        {
+            if (done < next || total == 0) return ValueTask.CompletedTask;
+            Console.WriteLine($"    {done,10:N0} / {total:N0} events, {clock.Elapsed.TotalSeconds,6:0.0} s, " +
+                              $"{(clock.Elapsed.TotalSeconds > 0 ? done / clock.Elapsed.TotalSeconds : 0),8:N0}/s");
+            next = done + Math.Max(1, total / 10);
+            return ValueTask.CompletedTask;
+        };
+    }
+}
