@@ -40,18 +40,9 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
 
         var context = new ProjectionContext(connection, tx, redirect);
         var checkpoints = await AsyncCheckpointsAsync(connection, tx, ct);
-        // Autovacuum never analyzes temporary tables: without statistics the planner takes a growing shadow table for
-        // a small one and joins it by scanning it whole, for every statement. Analyze them as they grow (after 1, 2,
-        // 4, 8… pages), so they are planned as the live tables are.
-        var analyzeAt = (long)PageSize;
         var replayed = await new LogReplay(types, PageSize).RunAsync(context, chainId, options.InlineProjections,
             [.. options.AsyncProjections.Select(p => (p, checkpoints.GetValueOrDefault(p.Name, LogPosition.Start)))],
-            await LogReplay.CountAsync(context, chainId, ct), progress, ct, afterPage: async done =>
-            {
-                if (done < analyzeAt) return;
-                analyzeAt = done * 2;
-                await Execute(connection, tx, $"analyze {string.Join(", ", tables.Select(t => "pg_temp." + t))}", ct);
-            });
+            await LogReplay.CountAsync(context, chainId, ct), progress, [.. tables.Select(t => "pg_temp." + t)], ct);
 
         var compared = new List<TableComparison>();
         foreach (var table in tables) compared.Add(await CompareAsync(connection, tx, table, chainId, ct));

@@ -32,7 +32,8 @@ public sealed class InlineRebuild(NpgsqlDataSource dataSource, EventTypeRegistry
         foreach (var projection in options.InlineProjections) await projection.ResetAsync(context, ct);
         await context.FlushAsync(ct);
         var replayed = await new LogReplay(types, PageSize).RunAsync(context, null, options.InlineProjections, [],
-            await LogReplay.CountAsync(context, null, ct), progress, ct);
+            await LogReplay.CountAsync(context, null, ct), progress,
+            [.. options.InlineProjections.SelectMany(p => p.Tables).Distinct().Select(t => "ledger." + t)], ct);
         await tx.CommitAsync(ct);
         logger.LogInformation("Inline projections rebuilt from {Events} events", replayed);
         return replayed;

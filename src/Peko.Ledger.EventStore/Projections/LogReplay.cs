@@ -11,10 +11,12 @@ namespace Peko.Ledger.EventStore.Projections;
 /// </summary>
 sealed class LogReplay(EventTypeRegistry types, int pageSize)
 {
+    /// <param name="filling">The tables the projections fill, as the statements name them (analyzed as they grow).</param>
     public async Task<long> RunAsync(ProjectionContext context, string? chainId, IReadOnlyList<IProjection> inline,
         IReadOnlyList<(IProjection Projection, LogPosition UpTo)> asynchronous, long total,
-        Func<long, long, ValueTask>? progress, CancellationToken ct, Func<long, ValueTask>? afterPage = null)
+        Func<long, long, ValueTask>? progress, IReadOnlyCollection<string> filling, CancellationToken ct)
     {
+        var growing = new GrowingTables(filling, pageSize);
         var replayed = 0L;
         if (progress is not null) await progress(0, total);
         var after = LogPosition.Start;
@@ -29,7 +31,7 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize)
             await context.FlushAsync(ct);
             replayed += page.Count;
             after = page[^1].Position;
-            if (afterPage is not null) await afterPage(replayed);
+            await growing.AfterAsync(replayed, context.Connection, context.Transaction, ct);
             if (progress is not null) await progress(replayed, total);
         }
     }

@@ -92,7 +92,7 @@ public sealed class ProjectionRunner(
         }
         _checkpoint = LogPosition.Start;
         logger.LogInformation("Projection {Projection} reset; replaying the log", projection.Name);
-        return await CatchUpAsync(locked, ct);
+        return await CatchUpAsync(locked, ct, new GrowingTables([.. projection.Tables.Select(t => "ledger." + t)], options.BatchSize));
     }
 
     /// <summary>
@@ -100,7 +100,7 @@ public sealed class ProjectionRunner(
     /// next one is already being read (and deserialised) on another: pages below the horizon never change, so reading
     /// ahead is safe, and the database and the runner work at the same time instead of taking turns.
     /// </summary>
-    async Task<int> CatchUpAsync(LockConnection connection, CancellationToken ct)
+    async Task<int> CatchUpAsync(LockConnection connection, CancellationToken ct, GrowingTables? filling = null)
     {
         var total = 0;
         var from = _checkpoint ??= await LoadCheckpointAsync(connection, ct);
@@ -120,6 +120,7 @@ public sealed class ProjectionRunner(
                 throw;
             }
             total += page.Count;
+            if (filling is not null) await filling.AfterAsync(total, connection.Connection, null, ct);
             next = ahead ?? ReadAheadAsync(_checkpoint!.Value, ct); // after a short page, look once more
         }
     }

@@ -1,0 +1,23 @@
+using Npgsql;
+
+namespace Peko.Ledger.EventStore.Projections;
+
+/// <summary>
+/// Analyzes tables that a rebuild or a replay is filling, each time the events applied double (after one page, two,
+/// four…). A rebuild starts its projection's tables empty, and nothing else analyzes them in time (autovacuum never
+/// sees a temporary table, nor rows of a transaction still open): the plans made for empty tables then scan them whole
+/// at every page, and the rebuild slows as they fill. A few analyzes keep them planned as the tables they are.
+/// </summary>
+sealed class GrowingTables(IReadOnlyCollection<string> qualifiedTables, long firstAt)
+{
+    long _next = firstAt;
+
+    public async Task AfterAsync(long applied, NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)
+    {
+        if (applied < _next || qualifiedTables.Count == 0) return;
+        _next = applied * 2;
+        await using var analyze = new NpgsqlCommand($"analyze {string.Join(", ", qualifiedTables)}", connection, tx)
+            { CommandTimeout = 0 };
+        await analyze.ExecuteNonQueryAsync(ct);
+    }
+}
