@@ -75,16 +75,8 @@ static class HistoryLoad
         }
         await Step(clock, "stream versions", () => SetVersionsAsync(connection, chainId, streams));
         // COPY bypasses the append statement, which chains each event's hash (docs/audit.md): chain them now, as an
-        // operator does after a bulk load. Its recursive query takes one step per version; planned with a hash join,
-        // every step scans the whole events table, which with streams hundreds of versions long (a regular's
-        // membership stream) takes minutes; by the (stream_id, version) index each step reads only its own rows.
-        await Step(clock, "hash chaining", () => BulkLoad.Execute(connection, """
-            begin;
-            set local enable_hashjoin = off;
-            set local enable_mergejoin = off;
-            select ledger.hash_unhashed_events();
-            commit;
-            """));
+        // operator does after a bulk load (schema 011 has it plan its steps through the (stream_id, version) index).
+        await Step(clock, "hash chaining", () => BulkLoad.Execute(connection, "select ledger.hash_unhashed_events()"));
         await Step(clock, "vacuum (analyze)", () => BulkLoad.Execute(connection, "vacuum (analyze) ledger.streams, ledger.events"));
         await Step(clock, "checkpoint", () => BulkLoad.Execute(connection, "checkpoint"));
         return new Loaded(total, streams.Count, byType, generating.Elapsed, clock.Elapsed);
