@@ -94,19 +94,38 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
         Assert.Equal(eventsA[0].TxId, eventsB[1].TxId);
     }
 
-    [Fact]
-    public async Task Another_chains_stream_is_never_appended_to_even_at_any_version()
+    [Theory]
+    [InlineData(1)] // a statement per stream
+    [InlineData(5)] // one statement for all of them
+    public async Task Another_chains_stream_is_never_appended_to_even_at_any_version(int others)
     {
         var store = Store();
-        var (theirs, mine) = (NewStream(), NewStream());
+        var theirs = NewStream();
+        var mine = Enumerable.Range(0, others).Select(_ => NewStream()).ToList();
         await store.AppendAsync("another-chain", TestStore.Deposit(theirs, ExpectedVersion.NoStream, 1));
 
         await Assert.ThrowsAsync<WrongExpectedVersionException>(() => store.AppendAsync(TestStore.Chain,
-            [TestStore.Deposit(theirs, ExpectedVersion.Any, 2), TestStore.Deposit(mine, ExpectedVersion.NoStream, 3)]));
+            [TestStore.Deposit(theirs, ExpectedVersion.Any, 2), .. mine.Select(s => TestStore.Deposit(s, ExpectedVersion.NoStream, 3))]));
         await Assert.ThrowsAsync<WrongExpectedVersionException>(() => store.AppendAsync(TestStore.Chain,
             TestStore.Deposit(theirs, ExpectedVersion.Any, 2)));
         Assert.Single(await store.ReadStreamAsync(theirs));
-        Assert.Equal(0, await store.StreamVersionAsync(mine));
+        foreach (var s in mine) Assert.Equal(0, await store.StreamVersionAsync(s));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(6)]
+    public async Task A_stream_behind_its_expected_version_fails_the_whole_append(int streams)
+    {
+        var store = Store();
+        var ids = Enumerable.Range(0, streams).Select(_ => NewStream()).ToList();
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(ids[^1], ExpectedVersion.NoStream, 1));
+
+        await Assert.ThrowsAsync<WrongExpectedVersionException>(() => store.AppendAsync(TestStore.Chain,
+            [.. ids.SkipLast(1).Select(s => TestStore.Deposit(s, ExpectedVersion.NoStream, 5)),
+             TestStore.Deposit(ids[^1], ExpectedVersion.Exactly(2), 6)]));
+        foreach (var s in ids.SkipLast(1)) Assert.Equal(0, await store.StreamVersionAsync(s));
+        Assert.Single(await store.ReadStreamAsync(ids[^1]));
     }
 
     [Fact]

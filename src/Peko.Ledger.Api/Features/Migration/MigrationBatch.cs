@@ -13,8 +13,12 @@ namespace Peko.Ledger.Api.Features.Migration;
 /// </summary>
 public sealed class MigrationBatch(LedgerStore store)
 {
+    /// <param name="locked">
+    /// Called once every lock the batch takes is held (identifiers, then the matched guests' streams): from then on it
+    /// waits for no other transaction, so the next batch may start beside it (<see cref="MigrationCommit"/>).
+    /// </param>
     public async Task<List<(GuestGroup Group, GroupResult Result)>> DecideAsync(UnitOfWork work, IReadOnlyList<SourceMember> members,
-        MigrateMembers c, string? appendAs, CancellationToken ct)
+        MigrateMembers c, string? appendAs, CancellationToken ct, Action? locked = null)
     {
         var ids = members.SelectMany(m => m.Identifiers).Distinct().ToList();
         if (appendAs is not null)
@@ -23,6 +27,7 @@ public sealed class MigrationBatch(LedgerStore store)
         var holders = await HoldersAsync(work, c.Chain.Id, ids, ct);
         var streams = await GuestStreams.LoadAsync(store, work, holders.Values.Select(h => h.GuestId).Distinct().ToList(), ct);
         if (holders.Values.Any(h => streams[h.GuestId].Profile.MergedInto is not null)) throw new GuestMovedException();
+        locked?.Invoke();
 
         var writer = new Writer(streams);
         var held = holders.Keys.ToHashSet();

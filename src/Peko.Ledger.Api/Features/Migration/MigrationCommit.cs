@@ -82,38 +82,44 @@ public sealed class MigrationCommit(LedgerStore store, ChainDirectory chains, Mi
         tally.MigratedBeforeButNotInFile(
             await staging.MigratedBeforeButNotInFileAsync(record.ChainId, record.RestaurantId, record.MigrationId, ct));
         if (record.Results is { } earlier) tally.Resume(earlier);
-        var (groupsDone, membersDone) = (record.GroupsDone, record.MembersDone);
+        var progress = new Progress(record.GroupsDone, record.MembersDone);
         var batch = new MigrationBatch(store);
-        var json = store.Types.SerializerOptions;
         var groups = new StagedGroups(store.DataSource, record.MigrationId);
+        await using var batches = groups.BatchesAsync(BatchSize, await groups.AfterGroupsAsync(progress.Groups, ct), ct)
+            .GetAsyncEnumerator(ct);
+        var retried = 0;
 
-        await foreach (var next in groups.BatchesAsync(BatchSize, await groups.AfterGroupsAsync(groupsDone, ct), ct))
+        // Two batches at a time, on two connections: the next one starts once this one holds its locks (from then on it
+        // waits for no one), so one is written while the other is read and decided, and both cores work. They commit
+        // in order: a batch's progress moves only after the one before it committed. Any failure rolls back both, and
+        // a lost race (a guest changed or merged meanwhile) is tried again from the first uncommitted batch.
+        MemberBatch? current = await batches.MoveNextAsync() ? batches.Current : null;
+        MemberBatch? following = null;
+        (Task<PreparedBatch> Batch, Task Locked)? ahead = null;
+        while (current is not null)
         {
-            for (var attempt = 1; ; attempt++)
+            var (first, firstLocked) = ahead ?? Prepare(batch, current, c, actor, record, ct);
+            ahead = null;
+            (Task<PreparedBatch> Batch, Task Locked)? second = null;
+            try
             {
-                var before = JsonSerializer.Serialize(tally.Results, json);
-                try
-                {
-                    await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
-                    var results = await batch.DecideAsync(work, next.Members, c, actor, ct);
-                    foreach (var (group, result) in results) tally.Group(group, result);
-                    await MigratedMembers.SaveAsync(work, record.ChainId, record.RestaurantId, record.MigrationId,
-                        [.. results.SelectMany(r => r.Result.Members)], ct);
-                    if (!await records.SaveProgressAsync(work, record.MigrationId, groupsDone, groupsDone + next.Groups,
-                            membersDone + next.Members.Count, tally.Results, ct))
-                        throw new InvalidOperationException("Another commit moved this migration's progress.");
-                    await work.CommitAsync(ct);
-                    break;
-                }
-                catch (Exception e) when (attempt < 5 && e is WrongExpectedVersionException or GuestMovedException
-                                              or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-                {
-                    tally.Resume(JsonSerializer.Deserialize<MigrationResults>(before, json)!);
-                }
+                await Task.WhenAny(firstLocked, first);
+                following ??= await batches.MoveNextAsync() ? batches.Current : null;
+                if (following is not null && !first.IsFaulted) second = Prepare(batch, following, c, actor, record, ct);
+                await using (var prepared = await first) await FinishAsync(prepared, record, tally, progress, file, ct);
             }
-            (groupsDone, membersDone) = (groupsDone + next.Groups, membersDone + next.Members.Count);
-            AfterBatch?.Invoke(new MigrationProgress(file.MembersAccepted, membersDone, groupsDone,
-                file.MembersAccepted == 0 ? 100 : (int)(100L * membersDone / file.MembersAccepted)));
+            catch (Exception e) when (e is WrongExpectedVersionException or GuestMovedException
+                                          or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && ++retried < 5)
+            {
+                await AbandonAsync(second?.Batch);
+                continue; // this batch again, then the next
+            }
+            catch
+            {
+                await AbandonAsync(second?.Batch);
+                throw;
+            }
+            (current, following, ahead, retried) = (following, null, second, 0);
         }
 
         var report = tally.Report();
@@ -122,6 +128,75 @@ public sealed class MigrationCommit(LedgerStore store, ChainDirectory chains, Mi
         log.LogInformation("Migration {Migration} committed: {Opened} opened, {Adjusted} adjusted, {Unchanged} unchanged",
             record.MigrationId, report.Members.Opened, report.Members.Adjusted, report.Members.Unchanged);
         return MigrationView.Of((await records.GetAsync(record.ChainId, record.MigrationId, ct))!);
+    }
+
+    sealed class Progress(int groups, int members)
+    {
+        public int Groups { get; set; } = groups;
+        public int Members { get; set; } = members;
+    }
+
+    sealed record PreparedBatch(UnitOfWork Work, MemberBatch Batch, List<(GuestGroup Group, GroupResult Result)> Results) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Work.DisposeAsync();
+    }
+
+    /// <summary>A batch's transaction up to its commit: locks, decisions, events, migrated figures; and when its locks are held.</summary>
+    (Task<PreparedBatch> Batch, Task Locked) Prepare(MigrationBatch batch, MemberBatch next, MigrateMembers c, string actor,
+        MigrationRecord record, CancellationToken ct)
+    {
+        var locked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (Run(), locked.Task);
+
+        async Task<PreparedBatch> Run()
+        {
+            var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
+            try
+            {
+                var results = await batch.DecideAsync(work, next.Members, c, actor, ct, locked: () => locked.TrySetResult());
+                await MigratedMembers.SaveAsync(work, record.ChainId, record.RestaurantId, record.MigrationId,
+                    [.. results.SelectMany(r => r.Result.Members)], ct);
+                return new PreparedBatch(work, next, results);
+            }
+            catch
+            {
+                locked.TrySetResult();
+                await work.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Counts a prepared batch, moves the progress past it and commits; the counts are undone if that fails.</summary>
+    async Task FinishAsync(PreparedBatch prepared, MigrationRecord record, MigrationTally tally, Progress progress, FileFigures file,
+        CancellationToken ct)
+    {
+        var json = store.Types.SerializerOptions;
+        var before = JsonSerializer.Serialize(tally.Results, json);
+        try
+        {
+            foreach (var (group, result) in prepared.Results) tally.Group(group, result);
+            if (!await records.SaveProgressAsync(prepared.Work, record.MigrationId, progress.Groups, progress.Groups + prepared.Batch.Groups,
+                    progress.Members + prepared.Batch.Members.Count, tally.Results, ct))
+                throw new InvalidOperationException("Another commit moved this migration's progress.");
+            await prepared.Work.CommitAsync(ct);
+        }
+        catch
+        {
+            tally.Resume(JsonSerializer.Deserialize<MigrationResults>(before, json)!);
+            throw;
+        }
+        (progress.Groups, progress.Members) = (progress.Groups + prepared.Batch.Groups, progress.Members + prepared.Batch.Members.Count);
+        AfterBatch?.Invoke(new MigrationProgress(file.MembersAccepted, progress.Members, progress.Groups,
+            file.MembersAccepted == 0 ? 100 : (int)(100L * progress.Members / file.MembersAccepted)));
+    }
+
+    /// <summary>Rolls back a batch prepared beside the one that failed (waiting for it first: it may be mid-statement).</summary>
+    static async Task AbandonAsync(Task<PreparedBatch>? prepared)
+    {
+        if (prepared is null) return;
+        try { await (await prepared).DisposeAsync(); }
+        catch (Exception) { /* its own failure: it rolled itself back */ }
     }
 
     /// <summary>
