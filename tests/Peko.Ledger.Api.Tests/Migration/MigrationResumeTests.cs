@@ -69,3 +69,28 @@ public sealed class MigrationResumeTests(MigrationHost api) : IClassFixture<Migr
         Assert.Equal("committed", (await commit).Status);
     }
 }
+
+/// <summary>A restaurant keeps trading while its programme is committed, two batches at a time (issue 8).</summary>
+public sealed class MigrationWhileTradingTests(MigrationHost api) : IClassFixture<MigrationHost>
+{
+    [Fact]
+    public async Task Tills_earning_for_the_members_while_their_commit_runs_lose_nothing_and_make_no_second_guest()
+    {
+        var people = new MemberExports(40, seed: 11, ["d1"]);
+        var chain = await api.NewChainAsync();
+        var migrationId = (string)(await DryRunAsync(chain, "d1", "kiotviet", people.KiotViet("d1")))["migrationId"]!;
+        var commit = MigrationHostExtensions.CommitWith(api.Services, 2, _ => { });
+
+        var committing = Task.Run(() => commit.RunAsync(chain.Id, migrationId, api.AdminOf(chain), default));
+        var earned = 0L;
+        foreach (var person in people.People) // meanwhile a till at another restaurant serves every member once
+            earned += (long)(await chain.EarnAsync(chain.Admin, "d2", 250_000m, new { phone = person.Phone }))["pointsEarned"]!;
+        await committing;
+
+        Assert.Equal(people.People.Count, await api.ScalarAsync(
+            "select count(distinct guest_id) from ledger.guest_identifiers where chain_id = $1 and kind = 'Phone'", chain.Id));
+        Assert.Equal(people.PointsAt("d1"), await api.MigratedLotsAsync(chain, "d1"));
+        Assert.Equal(earned, await api.ScalarAsync(
+            "select coalesce(sum(points), 0) from ledger.points_lots where chain_id = $1 and restaurant_id = 'd2'", chain.Id));
+    }
+}
