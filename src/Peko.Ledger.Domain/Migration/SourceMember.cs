@@ -60,7 +60,13 @@ public static class MigrationIds
 
     public static string Spend(string migrationId, string memberKey) => $"spend_mig_{Hash($"{migrationId}|{memberKey}")}";
 
-    public static string NewGuest(string migrationId, string memberKey) => $"gst_mig_{Hash($"{migrationId}|{memberKey}")}";
+    /// <summary>
+    /// A new guest: the migration's own prefix, then the member's. A migration's guests then sit side by side in every
+    /// index keyed by guest or stream id (a batch's inserts touch a few pages, not a page per guest across the whole
+    /// index): the migration benchmark's 1,000,000 members took 259 s instead of 335 s (docs/benchmarks.md).
+    /// </summary>
+    public static string NewGuest(string migrationId, string memberKey) =>
+        $"gst_mig_{Hash(migrationId)[..8]}{Hash($"{migrationId}|{memberKey}")[..24]}";
 
     public static string Merge(string migrationId, string memberKey, string absorbedId) =>
         $"mrg_mig_{Hash($"{migrationId}|{memberKey}|{absorbedId}")}";
