@@ -63,37 +63,45 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         if (each) foreach (var append in ordered) batch.BatchCommands.Add(AppendStatements.Append(chainId, append, now, metadata, types));
         else batch.BatchCommands.Add(ManyStreamsAppend.Command(chainId, ordered, now, metadata, types));
 
-        // Each stream's rows come back in version order; a stream with fewer rows than events is a conflict.
-        var written = ordered.ToDictionary(a => a.StreamId, _ => new List<(long Seq, long Version, ulong TxId)>(), StringComparer.Ordinal);
-        await using (var reader = await batch.ExecuteReaderAsync(ct))
-        {
-            await reader.NextResultAsync(ct); // the locks
-            foreach (var append in each ? ordered : [])
-            {
-                while (await reader.ReadAsync(ct))
-                    written[append.StreamId].Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
-                await reader.NextResultAsync(ct);
-            }
-            while (!each && await reader.ReadAsync(ct))
-                written[reader.GetString(3)].Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
-        }
+        var written = await WrittenAsync(batch, ordered, each, ct);
+        var stored = Stored(chainId, ordered, written, now, metadata);
+        if (tx is not null) await ApplyInlineProjectionsAsync(connection, tx, stored, ct);
+        return stored;
+    }
 
-        var stored = new List<StoredEvent>(appends.Sum(a => a.Events.Count));
+    /// <summary>The (seq, version, tx) of each stream's rows the append returned, after the locks' result.</summary>
+    static async Task<Dictionary<string, List<(long Seq, long Version, ulong TxId)>>> WrittenAsync(NpgsqlBatch batch,
+        List<StreamAppend> ordered, bool statementPerStream, CancellationToken ct)
+    {
+        var written = ordered.ToDictionary(a => a.StreamId, _ => new List<(long Seq, long Version, ulong TxId)>(), StringComparer.Ordinal);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct); // the locks
+        foreach (var append in statementPerStream ? ordered : [])
+        {
+            while (await reader.ReadAsync(ct))
+                written[append.StreamId].Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
+            await reader.NextResultAsync(ct);
+        }
+        while (!statementPerStream && await reader.ReadAsync(ct))
+            written[reader.GetString(3)].Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
+        return written;
+    }
+
+    /// <summary>The events as stored, in log order; a stream with fewer rows than events was not at its expected version.</summary>
+    List<StoredEvent> Stored(string chainId, List<StreamAppend> ordered,
+        Dictionary<string, List<(long Seq, long Version, ulong TxId)>> written, DateTimeOffset now, EventMetadata metadata)
+    {
+        var stored = new List<StoredEvent>(ordered.Sum(a => a.Events.Count));
         foreach (var append in ordered)
         {
             var rows = written[append.StreamId];
             if (rows.Count != append.Events.Count) throw new WrongExpectedVersionException(append.StreamId, append.Expected);
             rows.Sort((a, b) => a.Version.CompareTo(b.Version));
             for (var i = 0; i < rows.Count; i++)
-            {
-                var e = append.Events[i];
-                stored.Add(new StoredEvent(rows[i].Seq, rows[i].TxId, append.StreamId, rows[i].Version, types.NameOf(e.GetType()),
-                    e, chainId, now, metadata));
-            }
+                stored.Add(new StoredEvent(rows[i].Seq, rows[i].TxId, append.StreamId, rows[i].Version,
+                    types.NameOf(append.Events[i].GetType()), append.Events[i], chainId, now, metadata));
         }
         stored.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-
-        if (tx is not null) await ApplyInlineProjectionsAsync(connection, tx, stored, ct);
         return stored;
     }
 

@@ -46,9 +46,6 @@ public sealed class ProjectionContext(NpgsqlConnection connection, NpgsqlTransac
     public NpgsqlConnection Connection { get; } = connection;
     public NpgsqlTransaction Transaction { get; } = transaction;
 
-    /// <summary>Statements queued (row batches written out) and not yet sent: a caller may flush when it grows.</summary>
-    public int Pending => _queued.Count + _rows.Sum(r => r.Count);
-
     /// <summary>Queues a statement; queued statements run in order, in one round trip, before the commit.</summary>
     public void Queue(string sql, params object?[] parameters)
     {

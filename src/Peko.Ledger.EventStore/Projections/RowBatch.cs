@@ -23,9 +23,6 @@ public abstract class RowBatch
     /// </summary>
     public abstract int Order { get; }
 
-    /// <summary>Rows pending.</summary>
-    public abstract int Count { get; }
-
     /// <summary>The statements that write the pending rows; called once, when the batch is written out.</summary>
     public abstract IEnumerable<NpgsqlBatchCommand> Statements();
 

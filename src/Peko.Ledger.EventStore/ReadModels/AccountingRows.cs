@@ -10,7 +10,6 @@ public sealed class AccountingLotRows : RowBatch
     readonly Dictionary<string, (string ChainId, LotIssued Lot)> _lots = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.AccountingLots;
-    public override int Count => _lots.Count;
 
     public void Issue(string chainId, LotIssued lot) => _lots.TryAdd(lot.LotId, (chainId, lot));
 
@@ -36,7 +35,6 @@ public sealed class AccountingEntryRows : RowBatch
     readonly List<(string ChainId, long Seq, DateTimeOffset? At, DateOnly? LocalDate, LotMovement Movement)> _entries = [];
 
     public override int Order => RowOrder.AccountingEntries;
-    public override int Count => _entries.Count;
 
     public void Book(string chainId, long seq, DateTimeOffset? at, DateOnly? localDate, LotMovement movement) =>
         _entries.Add((chainId, seq, at, localDate, movement));

@@ -24,7 +24,6 @@ public sealed class GuestRows : RowBatch
     readonly Dictionary<string, Visit> _visits = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.Guests;
-    public override int Count => _new.Count + _names.Count + _visits.Count;
 
     public void Register(string guestId, string chainId, DateTimeOffset at) => _new.Add(guestId, new NewGuest(chainId, at));
 
@@ -73,7 +72,6 @@ public sealed class GuestIdentifierRows : RowBatch
     readonly List<(string ChainId, string Kind, string Value, string GuestId)> _linked = [];
 
     public override int Order => RowOrder.GuestIdentifiers;
-    public override int Count => _linked.Count;
 
     public void Link(string chainId, string kind, string value, string guestId) => _linked.Add((chainId, kind, value, guestId));
 
@@ -94,7 +92,6 @@ public sealed class GuestOrderRows : RowBatch
     readonly Dictionary<(string ChainId, string RestaurantId, string OrderId), string> _orders = [];
 
     public override int Order => RowOrder.GuestOrders;
-    public override int Count => _orders.Count;
 
     public void Record(string chainId, string restaurantId, string orderId, string guestId) =>
         _orders.TryAdd((chainId, restaurantId, orderId), guestId);
@@ -117,7 +114,6 @@ public sealed class GuestVisitRows : RowBatch
     readonly Dictionary<(string ChainId, string RestaurantId, string GuestId), DateTimeOffset> _visits = [];
 
     public override int Order => RowOrder.GuestVisits;
-    public override int Count => _visits.Count;
 
     public void Visit(string chainId, string restaurantId, string guestId, DateTimeOffset at)
     {

@@ -21,7 +21,6 @@ public sealed class MembershipRows : RowBatch
     readonly Dictionary<string, Change> _rows = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.Memberships;
-    public override int Count => _rows.Count;
 
     public void Register(string guestId, string chainId) =>
         _rows.Add(guestId, new Change { ChainId = chainId, WindowSpendSet = 0 });
@@ -76,7 +75,6 @@ public sealed class GuestSpendRows : RowBatch
     readonly Dictionary<(string GuestId, string RestaurantId, string OrderId), decimal> _changes = [];
 
     public override int Order => RowOrder.GuestSpend;
-    public override int Count => _new.Count + _changes.Count;
 
     public void Record(string guestId, string restaurantId, string orderId, string chainId, DateTimeOffset occurredAt,
         decimal amount)

@@ -18,7 +18,6 @@ public sealed class PointsLotRows : RowBatch
     readonly Dictionary<string, long> _changes = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.PointsLots;
-    public override int Count => _new.Count + _changes.Count;
 
     public void Issue(NewLot lot)
     {
@@ -63,7 +62,6 @@ public sealed class GuestPointsRows : RowBatch
     readonly Dictionary<string, long> _changes = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.GuestPoints;
-    public override int Count => _new.Count + _changes.Count;
 
     public void Register(string guestId, string chainId) => _new.Add(guestId, (chainId, 0));
 
