@@ -4,8 +4,8 @@ using NpgsqlTypes;
 namespace Peko.Ledger.EventStore;
 
 /// <summary>
-/// An append to several streams as one statement, whatever their number (a counter's two or three streams, a
-/// migration batch's thousand): the per-stream rules of <see cref="AppendStatements"/>, set-based. Each stream's base
+/// An append to many streams as one statement (a migration batch's thousand, a nightly job's 500 guests): the
+/// per-stream rules of <see cref="AppendStatements"/>, set-based. Each stream's base
 /// version comes from its expected version (or, for "any", its row, read under the stream locks the batch took first);
 /// a stream not at its expected version writes nothing; the others' events hash-chain from the row's last hash, stream
 /// by stream (a recursive step per event of the longest stream), and their heads move. The caller compares the rows
