@@ -132,8 +132,9 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
             {
                 await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
                 await using (var locks = work.LockBatch(LockKeys(chainId, ids))) await locks.ExecuteNonQueryAsync(ct);
-                if ((await GuestResolver.FindAllAsync(work, chainId, ids, ct)).Guests.Count == 0) return null;
-                var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, null, create: false, now, ct);
+                var found = await GuestResolver.FindAllAsync(work, chainId, ids, ct);
+                if (found.Guests.Count == 0) return null;
+                var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, null, create: false, now, ct, found);
                 var appends = guests.Appends();
                 if (appends.Count > 0)
                     await store.AppendAsync(work.Connection, work.Transaction, chainId, appends,
@@ -149,14 +150,15 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     }
 
     /// <summary>
-    /// The guest holding the identifiers. None: a new guest (when <paramref name="create"/>). Several: they are one
-    /// person, and the earliest created absorbs the others, here, in this transaction. Identifiers no guest held yet
-    /// are linked to the result.
+    /// The guest holding the identifiers (<paramref name="found"/>, when the caller looked them up under the same
+    /// locks). None: a new guest (when <paramref name="create"/>). Several: they are one person, and the earliest
+    /// created absorbs the others, here, in this transaction. Identifiers no guest held yet are linked to the result.
     /// </summary>
     async Task<(string, GuestStreams)> ResolveAsync(UnitOfWork work, Chain chain, IReadOnlyList<GuestIdentifier> ids,
-        string restaurant, string? name, bool create, DateTimeOffset now, CancellationToken ct)
+        string restaurant, string? name, bool create, DateTimeOffset now, CancellationToken ct,
+        (IReadOnlyList<string> Guests, IReadOnlyList<GuestIdentifier> Unheld)? found = null)
     {
-        var (matched, unheld) = await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
+        var (matched, unheld) = found ?? await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
         GuestStreams guests;
         string guestId;
         if (matched.Count == 0)
