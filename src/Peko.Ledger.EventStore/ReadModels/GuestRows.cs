@@ -17,7 +17,7 @@ public sealed class GuestRows : RowBatch
         public Visit? LastVisit { get; set; }
     }
 
-    public sealed record Visit(string RestaurantId, DateTimeOffset At);
+    sealed record Visit(string RestaurantId, DateTimeOffset At);
 
     readonly Dictionary<string, NewGuest> _new = new(StringComparer.Ordinal);
     readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
@@ -49,7 +49,7 @@ public sealed class GuestRows : RowBatch
                 insert into ledger.guests (guest_id, chain_id, created_at, display_name, last_visit_restaurant, last_visit_at)
                 select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
                 """, Texts(_new.Keys), Texts(_new.Values.Select(g => g.ChainId)),
-                Instants(_new.Values.Select(g => (DateTimeOffset?)g.CreatedAt)), Texts(_new.Values.Select(g => g.Name)),
+                Instants(_new.Values.Select(g => g.CreatedAt)), Texts(_new.Values.Select(g => g.Name)),
                 Texts(_new.Values.Select(g => g.LastVisit?.RestaurantId)), Instants(_new.Values.Select(g => g.LastVisit?.At)));
         if (_names.Count > 0)
             yield return Command("""
@@ -62,7 +62,7 @@ public sealed class GuestRows : RowBatch
                 from unnest($1::text[], $2::text[], $3::timestamptz[]) as u(guest_id, restaurant_id, at)
                 where g.guest_id = u.guest_id and (g.last_visit_at is null or g.last_visit_at <= u.at)
                 """, Texts(_visits.Keys), Texts(_visits.Values.Select(v => v.RestaurantId)),
-                Instants(_visits.Values.Select(v => (DateTimeOffset?)v.At)));
+                Instants(_visits.Values.Select(v => v.At)));
     }
 }
 
@@ -130,6 +130,6 @@ public sealed class GuestVisitRows : RowBatch
                 on conflict (chain_id, restaurant_id, guest_id)
                 do update set last_visit_at = greatest(ledger.guest_visits.last_visit_at, excluded.last_visit_at)
                 """, Texts(_visits.Keys.Select(k => k.ChainId)), Texts(_visits.Keys.Select(k => k.RestaurantId)),
-                Texts(_visits.Keys.Select(k => k.GuestId)), Instants(_visits.Values.Select(v => (DateTimeOffset?)v)));
+                Texts(_visits.Keys.Select(k => k.GuestId)), Instants(_visits.Values));
     }
 }

@@ -98,7 +98,7 @@ public sealed class GuestSpendRows : RowBatch
                 insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
                 select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::numeric[])
                 """, Texts(rows.Select(r => r.Key.Item1)), Texts(rows.Select(r => r.Key.Item2)), Texts(rows.Select(r => r.Key.Item3)),
-                Texts(rows.Select(r => r.Row.ChainId)), Instants(rows.Select(r => (DateTimeOffset?)r.Row.OccurredAt)),
+                Texts(rows.Select(r => r.Row.ChainId)), Instants(rows.Select(r => r.Row.OccurredAt)),
                 Numerics(rows.Select(r => r.Row.Amount)));
         if (_changes.Count > 0)
             yield return Command("""

@@ -42,8 +42,8 @@ public sealed class PointsLotRows : RowBatch
                                      $8::timestamptz[], $9::timestamptz[], $10::date[], $11::numeric[])
                 """, Texts(lots.Select(l => l.LotId)), Texts(lots.Select(l => l.ChainId)), Texts(lots.Select(l => l.GuestId)),
                 Texts(lots.Select(l => l.RestaurantId)), Texts(lots.Select(l => l.OrderId)), Longs(lots.Select(l => l.Points)),
-                Longs(lots.Select(l => l.Remaining)), Instants(lots.Select(l => (DateTimeOffset?)l.EarnedAt)),
-                Instants(lots.Select(l => (DateTimeOffset?)l.SpendableFrom)), Dates(lots.Select(l => (DateOnly?)l.ExpiresOn)),
+                Longs(lots.Select(l => l.Remaining)), Instants(lots.Select(l => l.EarnedAt)),
+                Instants(lots.Select(l => l.SpendableFrom)), Dates(lots.Select(l => l.ExpiresOn)),
                 Numerics(lots.Select(l => l.PointValue)));
         }
         var moved = _changes.Where(c => c.Value != 0).ToList();

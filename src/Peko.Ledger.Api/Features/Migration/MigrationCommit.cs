@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Npgsql;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Api.Features.Chains;
