@@ -25,7 +25,10 @@ static class ReplayBenchmark
         Console.WriteLine("Starting PostgreSQL");
         await using var server = await BenchServer.StartAsync();
         summary.Fact($"Machine: {Environment.ProcessorCount} cores; server: {await server.DescribeAsync()}; {server.Origin}");
-        var db = await server.CreateLedgerDatabaseAsync("replay");
+        // --database NAME (PEKO_BENCH_POSTGRES only): reuse that database when an earlier run loaded it, else load it
+        // and keep it. For profiling the rebuilds without generating the history each time.
+        var kept = args.Text("database", "");
+        var db = kept == "" ? await server.CreateLedgerDatabaseAsync("replay") : await KeptDatabaseAsync(server, kept);
         // As the service connects (Max Auto Prepare=64); --npgsql "..." replaces that, as in 'eventstore'.
         var npgsql = args.Text("npgsql", EventStoreBenchmark.DefaultNpgsql);
         summary.Fact($"Ledger side connects with: {npgsql}");
@@ -33,19 +36,32 @@ static class ReplayBenchmark
         var types = new EventTypeRegistry().RegisterLedgerEvents();
         var options = ServiceProjections();
 
-        Console.WriteLine($"Generating {events:N0} events over {guests:N0} guests (seed {seed}) and bulk-loading them");
-        var history = new ReplayHistory(events, guests, seed);
-        var loaded = await HistoryLoad.LoadAsync(dataSource, types, ReplayHistory.ChainId, history.Commands());
-        Console.WriteLine($"  {loaded.Events:N0} events in {loaded.Streams:N0} streams, {history.GuestsRegistered:N0} guests, " +
-                          $"{history.Visits:N0} visits; {loaded.Elapsed.TotalSeconds:0.0} s (generating {loaded.Generating.TotalSeconds:0.0} s)");
-        foreach (var (type, count) in loaded.ByType.OrderByDescending(t => t.Value)) Console.WriteLine($"    {type,-28} {count,10:N0}");
-        summary.Add($"Generate + bulk load of {loaded.Events:N0} events (not a target)", loaded.Events / loaded.Elapsed.TotalSeconds, "events/s");
+        ReplayHistory? history = null;
+        long logEvents;
+        if (await EventsAsync(dataSource) is > 0 and var existing)
+        {
+            Console.WriteLine($"Reusing the {existing:N0} events of database {kept} (no domain check)");
+            logEvents = existing;
+        }
+        else
+        {
+            Console.WriteLine($"Generating {events:N0} events over {guests:N0} guests (seed {seed}) and bulk-loading them");
+            history = new ReplayHistory(events, guests, seed);
+            var loaded = await HistoryLoad.LoadAsync(dataSource, types, ReplayHistory.ChainId, history.Commands());
+            Console.WriteLine($"  {loaded.Events:N0} events in {loaded.Streams:N0} streams, {history.GuestsRegistered:N0} guests, " +
+                              $"{history.Visits:N0} visits; {loaded.Elapsed.TotalSeconds:0.0} s (generating {loaded.Generating.TotalSeconds:0.0} s)");
+            foreach (var (type, count) in loaded.ByType.OrderByDescending(t => t.Value)) Console.WriteLine($"    {type,-28} {count,10:N0}");
+            summary.Add($"Generate + bulk load of {loaded.Events:N0} events (not a target)", loaded.Events / loaded.Elapsed.TotalSeconds, "events/s");
+            logEvents = loaded.Events;
+        }
+        var cpu = new PhaseCpu(server.DataDirectory);
 
         Console.WriteLine("Rebuilding the inline projections from zero (InlineRebuild)");
         var inline = new InlineRebuild(dataSource, types, options, NullLogger<InlineRebuild>.Instance);
         var clock = Stopwatch.StartNew();
         var rebuilt = await inline.RebuildAsync(Progress(clock));
-        Report(summary, "Rebuild, inline projections", rebuilt, loaded.Events, clock.Elapsed);
+        Report(summary, "Rebuild, inline projections", rebuilt, logEvents, clock.Elapsed);
+        cpu.Print();
 
         Console.WriteLine("Rebuilding the async accounting projection (ProjectionRunner.RebuildAsync)");
         await using (var runner = new ProjectionRunner(options.AsyncProjections.Single(), dataSource, types,
@@ -55,28 +71,78 @@ static class ReplayBenchmark
             var applied = await runner.RebuildAsync();
             Console.WriteLine($"  {applied:N0} of the log's events are accounting's types");
             // The rebuild must get through the whole log, so its rate is over the log's events.
-            Report(summary, "Rebuild, accounting (log events/s)", loaded.Events, loaded.Events, clock.Elapsed);
+            Report(summary, "Rebuild, accounting (log events/s)", logEvents, logEvents, clock.Elapsed);
+            cpu.Print();
         }
 
         await ReplayTables.PrintRowsAsync(dataSource, options);
-        if (await ReplayTables.DomainMismatchAsync(dataSource, history) is { } mismatch)
+        if (history is not null && await ReplayTables.DomainMismatchAsync(dataSource, history) is { } mismatch)
             summary.Missing("Read models against the domain's own figures", mismatch);
 
         Console.WriteLine($"Replay and verify of chain {ReplayHistory.ChainId} (ReplayVerifier)");
         clock.Restart();
         var report = await new ReplayVerifier(dataSource, types, options).VerifyAsync(ReplayHistory.ChainId, Progress(clock));
         var replay = clock.Elapsed;
+        cpu.Print();
         Console.WriteLine($"  {report.EventsReplayed:N0} events in {replay.TotalSeconds:0.0} s; clean {report.Clean}");
         if (!report.Clean)
         {
             ReplayTables.PrintDifferences(report);
             summary.Missing("Replay and verify", $"{report.Differences:N0} differences");
         }
-        else Report(summary, "Replay and verify (clean)", report.EventsReplayed, loaded.Events, replay);
+        else Report(summary, "Replay and verify (clean)", report.EventsReplayed, logEvents, replay);
 
         summary.Add("Peak working set of this process", Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), "MiB");
         summary.Print();
         return summary.AllPassed;
+    }
+
+    static async Task<string> KeptDatabaseAsync(BenchServer server, string name)
+    {
+        var connectionString = server.ExistingDatabase(name);
+        await using (var admin = new NpgsqlConnection(server.AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var exists = new NpgsqlCommand("select count(*) from pg_database where datname = $1", admin);
+            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            if ((long)(await exists.ExecuteScalarAsync())! == 0)
+            {
+                await BenchServer.ExecuteAsync(server.AdminConnectionString, $"create database {name}");
+                await using var dataSource = NpgsqlDataSource.Create(connectionString);
+                await new SchemaMigrator(dataSource).MigrateAsync();
+            }
+        }
+        return connectionString;
+    }
+
+    static async Task<long> EventsAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("select count(*) from ledger.events");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>CPU seconds of this process and of the PostgreSQL cluster (when it runs here) since the last phase.</summary>
+    sealed class PhaseCpu
+    {
+        readonly int? _postmaster;
+        double _self, _server;
+
+        public PhaseCpu(string? dataDirectory)
+        {
+            _postmaster = ProcessCpu.Postmaster(dataDirectory);
+            (_self, _server) = Now();
+        }
+
+        (double Self, double Server) Now() =>
+            (ProcessCpu.Seconds(Environment.ProcessId), _postmaster is { } pm ? ProcessCpu.ClusterSeconds(pm) : 0);
+
+        public void Print()
+        {
+            var (self, server) = Now();
+            Console.WriteLine($"  CPU: this process {self - _self:0.0} s, PostgreSQL " +
+                              (_postmaster is null ? "unknown (set PEKO_BENCH_POSTGRES_DATA)" : $"{server - _server:0.0} s"));
+            (_self, _server) = (self, server);
+        }
     }
 
     /// <summary>The read models exactly as the service wires them (Api/Hosting/LedgerStoreSetup.cs): keep the two alike.</summary>

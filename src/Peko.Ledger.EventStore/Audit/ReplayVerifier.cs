@@ -22,6 +22,12 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
 
     public int PageSize { get; init; } = 10_000;
 
+    /// <summary>PostgreSQL's memory for the shadow tables (temp_buffers) and for each comparison (work_mem).</summary>
+    const string ShadowMemory = "256MB", CompareMemory = "256MB";
+
+    /// <summary>Rows folded in memory before they are written out (<see cref="LogReplay.RowLimit"/>).</summary>
+    public int RowLimit { get; init; } = 1_000_000;
+
     /// <summary>
     /// Replays the log (one chain's events and rows, or all when <paramref name="chainId"/> is null) and compares.
     /// <paramref name="progress"/> is called after each page with the events replayed so far and the total.
@@ -34,16 +40,23 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
         var redirect = Redirect(tables);
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await LargerTemporaryBuffersAsync(connection, ct);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         foreach (var table in tables)
             await Execute(connection, tx, $"create temp table {table} (like ledger.{table} including all) on commit drop", ct);
 
         var context = new ProjectionContext(connection, tx, redirect);
         var checkpoints = await AsyncCheckpointsAsync(connection, tx, ct);
-        var replayed = await new LogReplay(types, PageSize).RunAsync(context, chainId, options.InlineProjections,
+        // A second connection reads the pages ahead, in this transaction's snapshot.
+        await using var reader = await dataSource.OpenConnectionAsync(ct);
+        await using var readerTx = await reader.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        await Execute(reader, readerTx, $"set transaction snapshot '{await SnapshotAsync(connection, tx, ct)}'", ct);
+        var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, readerTx)) { RowLimit = RowLimit }.RunAsync(context, chainId, options.InlineProjections,
             [.. options.AsyncProjections.Select(p => (p, checkpoints.GetValueOrDefault(p.Name, LogPosition.Start)))],
             await LogReplay.CountAsync(context, chainId, ct), progress, [.. tables.Select(t => "pg_temp." + t)], ct);
 
+        // The comparisons set each table against its replay: in memory (hashed) rather than sorted on disk.
+        await Execute(connection, tx, $"set local work_mem = '{CompareMemory}'", ct);
         var compared = new List<TableComparison>();
         foreach (var table in tables) compared.Add(await CompareAsync(connection, tx, table, chainId, ct));
         await tx.RollbackAsync(ct);
@@ -55,6 +68,30 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
     {
         var pattern = new Regex($@"\bledger\.({string.Join('|', tables.Select(Regex.Escape))})\b", RegexOptions.CultureInvariant);
         return sql => pattern.Replace(sql, "pg_temp.$1");
+    }
+
+    /// <summary>
+    /// The shadow tables live in the session's own buffers, 8 MB by default, which a replay overflows at once. The
+    /// setting can only change before the session's first temporary table: a pooled session that already had one keeps
+    /// what it has.
+    /// </summary>
+    static async Task LargerTemporaryBuffersAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        try
+        {
+            await using var command = new NpgsqlCommand($"set temp_buffers = '{ShadowMemory}'", connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidParameterValue ||
+                                          e.SqlState == PostgresErrorCodes.CantChangeRuntimeParam)
+        {
+        }
+    }
+
+    static async Task<string> SnapshotAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("select pg_export_snapshot()", connection, tx);
+        return (string)(await command.ExecuteScalarAsync(ct))!;
     }
 
     static async Task<Dictionary<string, LogPosition>> AsyncCheckpointsAsync(NpgsqlConnection connection,

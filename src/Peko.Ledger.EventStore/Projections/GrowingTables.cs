@@ -12,10 +12,18 @@ sealed class GrowingTables(IReadOnlyCollection<string> qualifiedTables, long fir
 {
     long _next = firstAt;
 
+    public bool Due(long applied) => applied >= _next && qualifiedTables.Count > 0;
+
     public async Task AfterAsync(long applied, NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)
     {
-        if (applied < _next || qualifiedTables.Count == 0) return;
-        _next = applied * 2;
+        if (Due(applied)) await AnalyzeAsync(applied, connection, tx, ct);
+    }
+
+    /// <summary>Analyzes now (when the events applied doubled, or a replay just wrote out many rows).</summary>
+    public async Task AnalyzeAsync(long applied, NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)
+    {
+        if (qualifiedTables.Count == 0) return;
+        _next = Math.Max(_next, applied * 2);
         await using var analyze = new NpgsqlCommand($"analyze {string.Join(", ", qualifiedTables)}", connection, tx)
             { CommandTimeout = 0 };
         await analyze.ExecuteNonQueryAsync(ct);

@@ -16,6 +16,9 @@ public sealed class InlineRebuild(NpgsqlDataSource dataSource, EventTypeRegistry
 {
     public int PageSize { get; init; } = 10_000;
 
+    /// <summary>Rows folded in memory before they are written out (<see cref="LogReplay.RowLimit"/>).</summary>
+    public int RowLimit { get; init; } = 1_000_000;
+
     public IReadOnlyList<string> Names => [.. options.InlineProjections.Select(p => p.Name)];
 
     public async Task<long> RebuildAsync(Func<long, long, ValueTask>? progress = null, CancellationToken ct = default)
@@ -31,7 +34,9 @@ public sealed class InlineRebuild(NpgsqlDataSource dataSource, EventTypeRegistry
         var context = new ProjectionContext(connection, tx);
         foreach (var projection in options.InlineProjections) await projection.ResetAsync(context, ct);
         await context.FlushAsync(ct);
-        var replayed = await new LogReplay(types, PageSize).RunAsync(context, null, options.InlineProjections, [],
+        // The log cannot change while streams are locked, so a second connection reads the same events ahead.
+        await using var reader = await dataSource.OpenConnectionAsync(ct);
+        var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, null)) { RowLimit = RowLimit }.RunAsync(context, null, options.InlineProjections, [],
             await LogReplay.CountAsync(context, null, ct), progress,
             [.. options.InlineProjections.SelectMany(p => p.Tables).Distinct().Select(t => "ledger." + t)], ct);
         await tx.CommitAsync(ct);

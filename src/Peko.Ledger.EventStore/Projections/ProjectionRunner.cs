@@ -185,9 +185,10 @@ public sealed class ProjectionRunner(
         if (decoded.Count > 0) await projection.ApplyAsync(decoded, context, ct);
 
         var to = page[^1].Position;
-        context.Queue(CheckpointUpdate(to, expected: from));
-        var affected = await context.FlushAsync(ct);
-        if (affected[^1] != 1)
+        var checkpoint = CheckpointUpdate(to, expected: from);
+        context.Queue(checkpoint);
+        await context.FlushAsync(ct);
+        if (checkpoint.RecordsAffected != 1)
         {
             _checkpoint = null;
             throw new InvalidOperationException(

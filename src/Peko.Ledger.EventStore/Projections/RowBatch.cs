@@ -10,9 +10,9 @@ namespace Peko.Ledger.EventStore.Projections;
 /// times per page instead of several times per event; a counter's append writes the same rows as before.
 /// <para>
 /// A batch only holds changes whose folded effect equals applying them one by one: inserts, additive deltas, maxima,
-/// last-wins values. A change that reads or moves other rows (a merge re-pointing a guest's identifiers) is a queued
-/// statement instead (<see cref="ProjectionContext.Queue(string, object?[])"/>), which writes pending batches out
-/// ahead of itself.
+/// last-wins values, re-pointing a row by its key. A change that reads or moves other rows (a merge re-pointing a
+/// guest's identifiers) is a queued statement instead (<see cref="ProjectionContext.Queue(string, object?[])"/>),
+/// which writes out ahead of itself the pending batches of the tables it names (<see cref="Tables"/>).
 /// </para>
 /// </summary>
 public abstract class RowBatch
@@ -23,8 +23,39 @@ public abstract class RowBatch
     /// </summary>
     public abstract int Order { get; }
 
+    /// <summary>
+    /// The tables (unqualified, schema <c>ledger</c>) its statements write, then any they read: a queued statement
+    /// naming one of them is written out after this batch.
+    /// </summary>
+    public abstract IReadOnlyCollection<string> Tables { get; }
+
+    /// <summary>
+    /// Whether holding its rows across pages saves writes: a row folded with the changes of later pages is written once
+    /// instead of inserted and then updated (an update costs PostgreSQL about twice an insert). A table whose rows
+    /// rarely change once inserted says no, and a replay writes it out every page, while it folds the next.
+    /// </summary>
+    public virtual bool Folds => true;
+
+    /// <summary>Rows pending (new rows and changes): the memory the batch holds.</summary>
+    public abstract int Count { get; }
+
+    /// <summary>
+    /// Moves the pending rows of <paramref name="guests"/> into a new batch, so they can be written out ahead of a
+    /// statement about those guests only while the rest stays pending; null when this table's rows cannot be told
+    /// apart by guest (the whole batch is written out).
+    /// </summary>
+    public virtual RowBatch? Split(IReadOnlySet<string> guests) => null;
+
     /// <summary>The statements that write the pending rows; called once, when the batch is written out.</summary>
     public abstract IEnumerable<NpgsqlBatchCommand> Statements();
+
+    /// <summary>Moves the entries of <paramref name="from"/> under <paramref name="keys"/> (those it has) into <paramref name="to"/>.</summary>
+    protected static void Move<TKey, TValue>(Dictionary<TKey, TValue> from, Dictionary<TKey, TValue> to,
+        IEnumerable<TKey> keys) where TKey : notnull
+    {
+        foreach (var key in keys)
+            if (from.Remove(key, out var value)) to.TryAdd(key, value);
+    }
 
     protected static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
     {

@@ -10,6 +10,9 @@ public sealed class AccountingLotRows : RowBatch
     readonly Dictionary<string, (string ChainId, LotIssued Lot)> _lots = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.AccountingLots;
+    public override bool Folds => false; // inserted, seldom changed
+    public override IReadOnlyCollection<string> Tables { get; } = ["accounting_lots"];
+    public override int Count => _lots.Count;
 
     public void Issue(string chainId, LotIssued lot) => _lots.TryAdd(lot.LotId, (chainId, lot));
 
@@ -35,6 +38,10 @@ public sealed class AccountingEntryRows : RowBatch
     readonly List<(string ChainId, long Seq, DateTimeOffset? At, DateOnly? LocalDate, LotMovement Movement)> _entries = [];
 
     public override int Order => RowOrder.AccountingEntries;
+    public override bool Folds => false; // inserted, seldom changed
+    // Valued with their lots' point values and booked by the chain's closed months (AccountingEntrySql.Book).
+    public override IReadOnlyCollection<string> Tables { get; } = ["accounting_entries", "accounting_lots", "accounting_chains"];
+    public override int Count => _entries.Count;
 
     public void Book(string chainId, long seq, DateTimeOffset? at, DateOnly? localDate, LotMovement movement) =>
         _entries.Add((chainId, seq, at, localDate, movement));

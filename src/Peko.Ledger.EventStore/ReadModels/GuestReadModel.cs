@@ -55,15 +55,16 @@ public sealed class GuestReadModel : IProjection
     /// <summary>The absorbed guest points at its survivor; its identifiers and visits now find the survivor.</summary>
     static void Merged(ProjectionContext context, string absorbed, string survivor)
     {
-        context.Queue("update ledger.guests set merged_into = $2 where guest_id = $1", absorbed, survivor);
-        context.Queue("update ledger.guest_identifiers set guest_id = $2 where guest_id = $1", absorbed, survivor);
-        context.Queue("""
+        string[] guests = [absorbed, survivor];
+        context.QueueForGuests(guests, "update ledger.guests set merged_into = $2 where guest_id = $1", absorbed, survivor);
+        context.QueueForGuests(guests, "update ledger.guest_identifiers set guest_id = $2 where guest_id = $1", absorbed, survivor);
+        context.QueueForGuests(guests, """
             insert into ledger.guest_visits (chain_id, restaurant_id, guest_id, last_visit_at)
             select chain_id, restaurant_id, $2, last_visit_at from ledger.guest_visits where guest_id = $1
             on conflict (chain_id, restaurant_id, guest_id)
             do update set last_visit_at = greatest(ledger.guest_visits.last_visit_at, excluded.last_visit_at)
             """, absorbed, survivor);
-        context.Queue("""
+        context.QueueForGuests(guests, """
             update ledger.guests s set last_visit_restaurant = a.last_visit_restaurant, last_visit_at = a.last_visit_at
             from ledger.guests a
             where s.guest_id = $2 and a.guest_id = $1 and a.last_visit_at is not null
@@ -77,8 +78,9 @@ public sealed class GuestReadModel : IProjection
     /// </summary>
     static void Restored(ProjectionContext context, string absorbed, string survivor)
     {
-        context.Queue("update ledger.guests set merged_into = null where guest_id = $1", absorbed);
-        context.Queue("""
+        string[] guests = [absorbed, survivor];
+        context.QueueForGuests(guests, "update ledger.guests set merged_into = null where guest_id = $1", absorbed);
+        context.QueueForGuests(guests, """
             update ledger.guest_identifiers i set guest_id = $1
             from ledger.events e
             where e.stream_id = 'guest-' || $1 and e.type = 'guest-identifier-linked' and i.guest_id = $2

@@ -24,6 +24,17 @@ public sealed class GuestRows : RowBatch
     readonly Dictionary<string, Visit> _visits = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.Guests;
+    public override IReadOnlyCollection<string> Tables { get; } = ["guests"];
+    public override int Count => _new.Count + _names.Count + _visits.Count;
+
+    public override RowBatch Split(IReadOnlySet<string> guests)
+    {
+        var part = new GuestRows();
+        Move(_new, part._new, guests);
+        Move(_names, part._names, guests);
+        Move(_visits, part._visits, guests);
+        return part;
+    }
 
     public void Register(string guestId, string chainId, DateTimeOffset at) => _new.Add(guestId, new NewGuest(chainId, at));
 
@@ -69,35 +80,77 @@ public sealed class GuestRows : RowBatch
 /// <summary><c>ledger.guest_identifiers</c>: identifiers linked (an identifier already held fails the insert, as one by one).</summary>
 public sealed class GuestIdentifierRows : RowBatch
 {
-    readonly List<(string ChainId, string Kind, string Value, string GuestId)> _linked = [];
+    readonly Dictionary<string, List<(string ChainId, string Kind, string Value)>> _linked = new(StringComparer.Ordinal);
+    int _count;
 
     public override int Order => RowOrder.GuestIdentifiers;
+    public override bool Folds => false; // inserted, seldom changed
+    public override IReadOnlyCollection<string> Tables { get; } = ["guest_identifiers"];
+    public override int Count => _count;
 
-    public void Link(string chainId, string kind, string value, string guestId) => _linked.Add((chainId, kind, value, guestId));
+    public override RowBatch Split(IReadOnlySet<string> guests)
+    {
+        var part = new GuestIdentifierRows();
+        Move(_linked, part._linked, guests);
+        part._count = part._linked.Values.Sum(l => l.Count);
+        _count -= part._count;
+        return part;
+    }
+
+    public void Link(string chainId, string kind, string value, string guestId)
+    {
+        if (!_linked.TryGetValue(guestId, out var links)) _linked[guestId] = links = [];
+        links.Add((chainId, kind, value));
+        _count++;
+    }
 
     public override IEnumerable<NpgsqlBatchCommand> Statements()
     {
-        if (_linked.Count > 0)
+        var links = _linked.SelectMany(g => g.Value.Select(l => (l.ChainId, l.Kind, l.Value, GuestId: g.Key))).ToList();
+        if (links.Count > 0)
             yield return Command("""
                 insert into ledger.guest_identifiers (chain_id, kind, value, guest_id)
                 select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
-                """, Texts(_linked.Select(l => l.ChainId)), Texts(_linked.Select(l => l.Kind)),
-                Texts(_linked.Select(l => l.Value)), Texts(_linked.Select(l => l.GuestId)));
+                """, Texts(links.Select(l => l.ChainId)), Texts(links.Select(l => l.Kind)),
+                Texts(links.Select(l => l.Value)), Texts(links.Select(l => l.GuestId)));
     }
 }
 
-/// <summary><c>ledger.guest_orders</c>: the guest an order belongs to; the first guest recorded for an order keeps it.</summary>
+/// <summary>
+/// <c>ledger.guest_orders</c>: the guest an order belongs to; the first guest recorded for an order keeps it, and a
+/// merge hands it on. Orders handed on are re-pointed before the new orders are inserted: a row already there moves,
+/// and an order recorded before it was handed on is inserted with the guest it was handed to.
+/// </summary>
 public sealed class GuestOrderRows : RowBatch
 {
     readonly Dictionary<(string ChainId, string RestaurantId, string OrderId), string> _orders = [];
+    readonly Dictionary<(string ChainId, string RestaurantId, string OrderId), string> _handedOn = [];
 
     public override int Order => RowOrder.GuestOrders;
+    public override bool Folds => false; // inserted, seldom changed
+    public override IReadOnlyCollection<string> Tables { get; } = ["guest_orders"];
+    public override int Count => _orders.Count + _handedOn.Count;
 
     public void Record(string chainId, string restaurantId, string orderId, string guestId) =>
         _orders.TryAdd((chainId, restaurantId, orderId), guestId);
 
+    /// <summary>The order, where it is recorded, now belongs to <paramref name="guestId"/>.</summary>
+    public void HandOn(string chainId, string restaurantId, string orderId, string guestId)
+    {
+        var key = (chainId, restaurantId, orderId);
+        _handedOn[key] = guestId;
+        if (_orders.ContainsKey(key)) _orders[key] = guestId;
+    }
+
     public override IEnumerable<NpgsqlBatchCommand> Statements()
     {
+        if (_handedOn.Count > 0)
+            yield return Command("""
+                update ledger.guest_orders o set guest_id = m.guest_id
+                from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as m(chain_id, restaurant_id, order_id, guest_id)
+                where o.chain_id = m.chain_id and o.restaurant_id = m.restaurant_id and o.order_id = m.order_id
+                """, Texts(_handedOn.Keys.Select(k => k.ChainId)), Texts(_handedOn.Keys.Select(k => k.RestaurantId)),
+                Texts(_handedOn.Keys.Select(k => k.OrderId)), Texts(_handedOn.Values));
         if (_orders.Count > 0)
             yield return Command("""
                 insert into ledger.guest_orders (chain_id, restaurant_id, order_id, guest_id)
@@ -112,11 +165,22 @@ public sealed class GuestOrderRows : RowBatch
 public sealed class GuestVisitRows : RowBatch
 {
     readonly Dictionary<(string ChainId, string RestaurantId, string GuestId), DateTimeOffset> _visits = [];
+    readonly HashSet<(string ChainId, string RestaurantId)> _restaurants = []; // a guest's rows are found through these
 
     public override int Order => RowOrder.GuestVisits;
+    public override IReadOnlyCollection<string> Tables { get; } = ["guest_visits"];
+    public override int Count => _visits.Count;
+
+    public override RowBatch Split(IReadOnlySet<string> guests)
+    {
+        var part = new GuestVisitRows();
+        Move(_visits, part._visits, _restaurants.SelectMany(_ => guests, (r, g) => (r.ChainId, r.RestaurantId, g)));
+        return part;
+    }
 
     public void Visit(string chainId, string restaurantId, string guestId, DateTimeOffset at)
     {
+        _restaurants.Add((chainId, restaurantId));
         var key = (chainId, restaurantId, guestId);
         _visits[key] = _visits.TryGetValue(key, out var seen) && seen > at ? seen : at;
     }

@@ -26,7 +26,7 @@ public sealed class MembershipReadModel : IProjection
                     context.Rows<MembershipRows>().Spend(s.GuestId, -s.Amount);
                     break;
                 case SpendMovedIn m:
-                    context.Queue("""
+                    context.QueueForGuests([m.GuestId, m.FromGuestId], """
                         update ledger.guest_spend s set guest_id = $1
                         from unnest($3::text[], $4::text[]) as o(restaurant_id, order_id)
                         where s.guest_id = $2 and s.restaurant_id = o.restaurant_id and s.order_id = o.order_id

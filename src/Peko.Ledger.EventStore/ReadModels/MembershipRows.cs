@@ -21,6 +21,8 @@ public sealed class MembershipRows : RowBatch
     readonly Dictionary<string, Change> _rows = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.Memberships;
+    public override IReadOnlyCollection<string> Tables { get; } = ["memberships"];
+    public override int Count => _rows.Count;
 
     public void Register(string guestId, string chainId) =>
         _rows.Add(guestId, new Change { ChainId = chainId, WindowSpendSet = 0 });
@@ -73,21 +75,48 @@ public sealed class GuestSpendRows : RowBatch
     readonly Dictionary<(string GuestId, string RestaurantId, string OrderId), NewSpend> _new = [];
     readonly List<((string, string, string) Key, NewSpend Row)> _again = []; // recorded twice: the key refuses it
     readonly Dictionary<(string GuestId, string RestaurantId, string OrderId), decimal> _changes = [];
+    readonly Dictionary<string, List<(string GuestId, string RestaurantId, string OrderId)>> _keysOf = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.GuestSpend;
+    public override bool Folds => false; // inserted, seldom changed
+    public override IReadOnlyCollection<string> Tables { get; } = ["guest_spend"];
+    public override int Count => _new.Count + _again.Count + _changes.Count;
+
+    public override RowBatch Split(IReadOnlySet<string> guests)
+    {
+        var part = new GuestSpendRows();
+        var keys = guests.SelectMany(g => _keysOf.Remove(g, out var keys) ? keys : []).ToList();
+        Move(_new, part._new, keys);
+        Move(_changes, part._changes, keys);
+        part._again.AddRange(_again.Where(r => guests.Contains(r.Key.Item1)));
+        _again.RemoveAll(r => guests.Contains(r.Key.Item1));
+        foreach (var key in keys) part.Index(key);
+        return part;
+    }
 
     public void Record(string guestId, string restaurantId, string orderId, string chainId, DateTimeOffset occurredAt,
         decimal amount)
     {
         var row = new NewSpend(chainId, occurredAt, amount);
-        if (!_new.TryAdd((guestId, restaurantId, orderId), row)) _again.Add(((guestId, restaurantId, orderId), row));
+        if (_new.TryAdd((guestId, restaurantId, orderId), row)) Index((guestId, restaurantId, orderId));
+        else _again.Add(((guestId, restaurantId, orderId), row));
+    }
+
+    void Index((string GuestId, string RestaurantId, string OrderId) key)
+    {
+        if (!_keysOf.TryGetValue(key.GuestId, out var keys)) _keysOf[key.GuestId] = keys = [];
+        keys.Add(key);
     }
 
     public void Reverse(string guestId, string restaurantId, string orderId, decimal amount)
     {
         var key = (guestId, restaurantId, orderId);
         if (_new.TryGetValue(key, out var row)) row.Amount -= amount;
-        else _changes[key] = _changes.GetValueOrDefault(key) - amount;
+        else
+        {
+            if (!_changes.ContainsKey(key)) Index(key);
+            _changes[key] = _changes.GetValueOrDefault(key) - amount;
+        }
     }
 
     public override IEnumerable<NpgsqlBatchCommand> Statements()

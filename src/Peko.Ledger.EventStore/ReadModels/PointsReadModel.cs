@@ -51,14 +51,9 @@ public sealed class PointsReadModel : IProjection
                     break;
                 case PointsMovedIn x:
                     // A merge or its undo: the lots and orders change hands as they are; nothing is added or taken.
-                    context.Queue("update ledger.points_lots set guest_id = $1 where lot_id = any($2)",
-                        x.GuestId, x.Lots.Select(l => l.LotId).ToArray());
-                    context.Queue("""
-                        update ledger.guest_orders o set guest_id = $1
-                        from unnest($2::text[], $3::text[]) as m(restaurant_id, order_id)
-                        where o.chain_id = $4 and o.restaurant_id = m.restaurant_id and o.order_id = m.order_id
-                        """, x.GuestId, x.Orders.Select(o => o.RestaurantId).ToArray(), x.Orders.Select(o => o.OrderId).ToArray(),
-                        e.ChainId);
+                    foreach (var lot in x.Lots) Lots(context).HandOn(lot.LotId, x.GuestId);
+                    foreach (var order in x.Orders)
+                        context.Rows<GuestOrderRows>().HandOn(e.ChainId, order.RestaurantId, order.OrderId, x.GuestId);
                     Owed(context).Owe(x.GuestId, x.Deficit);
                     break;
                 case PointsMovedOut x:

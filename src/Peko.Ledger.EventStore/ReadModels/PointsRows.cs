@@ -3,25 +3,44 @@ using Peko.Ledger.EventStore.Projections;
 
 namespace Peko.Ledger.EventStore.ReadModels;
 
-/// <summary>A new row of <c>ledger.points_lots</c>; <see cref="Remaining"/> moves while the batch is pending.</summary>
+/// <summary>
+/// A new row of <c>ledger.points_lots</c>; <see cref="Remaining"/> and <see cref="GuestId"/> move while the batch is
+/// pending.
+/// </summary>
 public sealed record NewLot(string LotId, string ChainId, string GuestId, string RestaurantId, string? OrderId, long Points,
     DateTimeOffset EarnedAt, DateTimeOffset SpendableFrom, DateOnly ExpiresOn, decimal PointValue)
 {
+    public string GuestId { get; set; } = GuestId;
     public long Remaining { get; set; } = Points;
 }
 
-/// <summary><c>ledger.points_lots</c>: new lots, and what is left of each (points taken or given back add up).</summary>
+/// <summary>
+/// <c>ledger.points_lots</c>: new lots, what is left of each (points taken or given back add up), and the guest each
+/// belongs to after a merge (the last one wins).
+/// </summary>
 public sealed class PointsLotRows : RowBatch
 {
     readonly Dictionary<string, NewLot> _new = new(StringComparer.Ordinal);
     readonly List<NewLot> _again = []; // a lot id issued twice: inserted again, so the key refuses it as one by one would
     readonly Dictionary<string, long> _changes = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string> _handedOn = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.PointsLots;
+    public override IReadOnlyCollection<string> Tables { get; } = ["points_lots"];
+    public override int Count => _new.Count + _again.Count + _changes.Count + _handedOn.Count;
 
     public void Issue(NewLot lot)
     {
         if (!_new.TryAdd(lot.LotId, lot)) _again.Add(lot);
+        // Handing on a lot that was not there yet changed nothing (or the lot is there, and this insert fails).
+        else _handedOn.Remove(lot.LotId);
+    }
+
+    /// <summary>The lot, where it exists, now belongs to <paramref name="guestId"/>.</summary>
+    public void HandOn(string lotId, string guestId)
+    {
+        if (_new.TryGetValue(lotId, out var lot)) lot.GuestId = guestId;
+        else _handedOn[lotId] = guestId;
     }
 
     public void Move(string lotId, long points)
@@ -52,6 +71,11 @@ public sealed class PointsLotRows : RowBatch
                 update ledger.points_lots l set remaining = l.remaining + m.points
                 from unnest($1::text[], $2::bigint[]) as m(lot_id, points) where l.lot_id = m.lot_id
                 """, Texts(moved.Select(c => c.Key)), Longs(moved.Select(c => c.Value)));
+        if (_handedOn.Count > 0)
+            yield return Command("""
+                update ledger.points_lots l set guest_id = m.guest_id
+                from unnest($1::text[], $2::text[]) as m(lot_id, guest_id) where l.lot_id = m.lot_id
+                """, Texts(_handedOn.Keys), Texts(_handedOn.Values));
     }
 }
 
@@ -62,6 +86,8 @@ public sealed class GuestPointsRows : RowBatch
     readonly Dictionary<string, long> _changes = new(StringComparer.Ordinal);
 
     public override int Order => RowOrder.GuestPoints;
+    public override IReadOnlyCollection<string> Tables { get; } = ["guest_points"];
+    public override int Count => _new.Count + _changes.Count;
 
     public void Register(string guestId, string chainId) => _new.Add(guestId, (chainId, 0));
 

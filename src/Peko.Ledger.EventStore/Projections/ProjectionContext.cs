@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Peko.Ledger.EventStore.Projections;
+
+/// <summary>
+/// The open transaction a projection writes in, and what it writes: statements queued in order, and row batches
+/// (<see cref="RowBatch"/>) that fold many events' changes to one table into a few set-based statements. Everything
+/// goes to the server in one round trip at <see cref="FlushAsync"/>.
+/// <para>
+/// The effect is always that of applying the events one by one, in order. A queued statement may read or change rows
+/// that pending row batches would write, so queueing one first writes out the pending batches of the tables it names
+/// (<c>ledger.&lt;table&gt;</c> in its text; a statement naming none writes out all of them), and of the tables those
+/// batches read. The other batches commute with it and stay pending. A statement queued for some guests
+/// (<see cref="QueueForGuests"/>) writes out only those guests' rows of the batches that can tell them apart.
+/// </para>
+/// <para>
+/// A replay holds row batches across many pages (<see cref="SendAsync"/>), so each row is written once, folded,
+/// instead of once per page; and it sends without waiting, so the server writes one page while the caller folds the
+/// next. A replay's context redirects the projections' tables to shadow copies (<paramref name="redirect"/> rewrites
+/// each statement).
+/// </para>
+/// </summary>
+public sealed partial class ProjectionContext(NpgsqlConnection connection, NpgsqlTransaction transaction,
+    Func<string, string>? redirect = null)
+{
+    static readonly ConcurrentDictionary<string, string[]> TablesNamedBy = new(StringComparer.Ordinal);
+
+    readonly List<NpgsqlBatchCommand> _queued = [];
+    readonly List<RowBatch> _rows = [];
+    Task? _sent;
+
+    public NpgsqlConnection Connection { get; } = connection;
+    public NpgsqlTransaction Transaction { get; } = transaction;
+
+    /// <summary>Rows held in pending row batches: what a replay weighs against its memory bound.</summary>
+    public int PendingRows => _rows.Sum(r => r.Count);
+
+    /// <summary>Queues a statement; queued statements run in order, in one round trip, before the commit.</summary>
+    public void Queue(string sql, params object?[] parameters) => Queue(Command(sql, parameters));
+
+    public void Queue(NpgsqlBatchCommand command) => Enqueue(command, null);
+
+    /// <summary>
+    /// Queues a statement that reads and writes, in the tables it names, only rows of <paramref name="guests"/> (a merge
+    /// moving one guest's rows to another): pending rows of other guests stay pending.
+    /// </summary>
+    public void QueueForGuests(IReadOnlyCollection<string> guests, string sql, params object?[] parameters) =>
+        Enqueue(Command(sql, parameters), guests.ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>
+    /// The pending row batch of type <typeparamref name="T"/>, created on first use. Row batches are written out in
+    /// the order of their <see cref="RowBatch.Order"/>, whatever order they were first used in.
+    /// </summary>
+    public T Rows<T>() where T : RowBatch, new()
+    {
+        foreach (var batch in _rows)
+            if (batch is T found) return found;
+        var created = new T();
+        var at = _rows.FindIndex(r => r.Order > created.Order);
+        _rows.Insert(at < 0 ? _rows.Count : at, created);
+        return created;
+    }
+
+    /// <summary>
+    /// Runs the queued statements and the pending row batches, and waits for them. A queued command's
+    /// <see cref="NpgsqlBatchCommand.RecordsAffected"/> then tells what it did.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        await SendAsync(allRows: true, ct);
+        await DrainAsync();
+    }
+
+    /// <summary>
+    /// Sends the queued statements and the pending row batches that do not fold (<see cref="RowBatch.Folds"/>; all of
+    /// them with <paramref name="allRows"/>) without waiting for them: the server runs them while the caller goes on.
+    /// The next send, flush or <see cref="DrainAsync"/> waits for them first (and throws their error); nothing else may
+    /// use the connection until then.
+    /// </summary>
+    public async Task SendAsync(bool allRows, CancellationToken ct)
+    {
+        await DrainAsync();
+        WriteRowBatches(allRows);
+        if (_queued.Count == 0) return;
+        var batch = new NpgsqlBatch(Connection, Transaction);
+        foreach (var command in _queued) batch.BatchCommands.Add(command);
+        _queued.Clear();
+        _sent = RunAsync(batch, ct);
+
+        static async Task RunAsync(NpgsqlBatch batch, CancellationToken ct)
+        {
+            await using (batch) await batch.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>Waits for what <see cref="SendAsync"/> sent.</summary>
+    public async Task DrainAsync()
+    {
+        if (_sent is not { } sent) return;
+        _sent = null;
+        await sent;
+    }
+
+    void Enqueue(NpgsqlBatchCommand command, IReadOnlySet<string>? guests)
+    {
+        WriteAhead(TablesNamedBy.GetOrAdd(command.CommandText, TablesNamed), guests);
+        Add(command);
+    }
+
+    /// <summary>
+    /// Writes out, ahead of a statement naming <paramref name="named"/>, the pending batches it could see or change
+    /// (all of them when it names no table).
+    /// </summary>
+    void WriteAhead(string[] named, IReadOnlySet<string>? guests)
+    {
+        if (named.Length == 0) WriteRowBatches(all: true);
+        else WriteOut(new HashSet<string>(named, StringComparer.Ordinal), _ => false, guests);
+    }
+
+    void WriteRowBatches(bool all) => WriteOut([], batch => all || !batch.Folds, null);
+
+    /// <summary>
+    /// Writes out the pending batches that <paramref name="chosen"/> picks or whose tables are in
+    /// <paramref name="touched"/>, and those the written ones read (a batch comes after the batches it reads, so this
+    /// walks them backwards), in their order. With <paramref name="guests"/>, of a batch that can tell guests apart
+    /// only their rows.
+    /// </summary>
+    void WriteOut(HashSet<string> touched, Func<RowBatch, bool> chosen, IReadOnlySet<string>? guests)
+    {
+        if (_rows.Count == 0) return;
+        var ahead = new bool[_rows.Count];
+        for (var i = _rows.Count - 1; i >= 0; i--)
+        {
+            if (!chosen(_rows[i]) && !_rows[i].Tables.Any(touched.Contains)) continue;
+            ahead[i] = true;
+            touched.UnionWith(_rows[i].Tables);
+        }
+        var written = new List<RowBatch>();
+        for (var i = 0; i < _rows.Count; i++)
+        {
+            if (!ahead[i]) continue;
+            if (guests is not null && _rows[i].Split(guests) is { } part) AddAll(part.Statements());
+            else
+            {
+                AddAll(_rows[i].Statements());
+                written.Add(_rows[i]);
+            }
+        }
+        _rows.RemoveAll(written.Contains);
+    }
+
+    void AddAll(IEnumerable<NpgsqlBatchCommand> commands)
+    {
+        foreach (var command in commands) Add(command);
+    }
+
+    void Add(NpgsqlBatchCommand command)
+    {
+        if (redirect is not null) command.CommandText = redirect(command.CommandText);
+        _queued.Add(command);
+    }
+
+    static NpgsqlBatchCommand Command(string sql, object?[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
+        return command;
+    }
+
+    static string[] TablesNamed(string sql) =>
+        [.. LedgerTable().Matches(sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
+
+    [GeneratedRegex(@"\bledger\.([a-z_][a-z0-9_]*)\b", RegexOptions.CultureInvariant)]
+    private static partial Regex LedgerTable();
+}
