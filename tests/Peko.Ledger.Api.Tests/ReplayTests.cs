@@ -2,6 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Peko.Ledger.EventStore;
+using Peko.Ledger.EventStore.Audit;
+using Peko.Ledger.EventStore.Projections;
 using Xunit.Abstractions;
 using static Peko.Ledger.Api.Tests.ChainsForAccounting;
 
@@ -122,6 +128,75 @@ public sealed class ReplayTests(ChainsForAccounting api, ITestOutputHelper outpu
         await (await chain.Admin.GetAsync("/v1/projections")).ShouldBeAsync(HttpStatusCode.Forbidden);
     }
 
+    /// <summary>
+    /// A replay and a rebuild hold row batches across pages and write them out when they pass a row limit, and merges
+    /// and their undos write out only their guests' rows ahead of themselves: with pages of a few events and a limit
+    /// of a few rows, every way of writing out happens, between earns, redeems, voids, merges and undos.
+    /// </summary>
+    [Fact]
+    public async Task Folding_across_tiny_pages_and_writing_out_by_guest_replays_and_rebuilds_the_live_rows()
+    {
+        var chain = await api.NewChainAsync();
+        var counts = await RandomOperationsAsync(chain, 500, seed: 23);
+        output.WriteLine(counts);
+        Assert.Contains("undo ", counts);
+        var (dataSource, types, options) = (api.Services.GetRequiredService<NpgsqlDataSource>(),
+            api.Services.GetRequiredService<EventTypeRegistry>(), api.Services.GetRequiredService<LedgerStoreOptions>());
+
+        // Held to the end (merges find their guests' rows pending), and written out every few pages.
+        foreach (var rowLimit in new[] { 1_000_000, 40 })
+        {
+            var replay = await new ReplayVerifier(dataSource, types, options) { PageSize = 7, RowLimit = rowLimit }
+                .VerifyAsync(chain.Chain.Id);
+            Assert.True(replay.Clean, $"row limit {rowLimit}: " +
+                string.Join("; ", replay.Tables.SelectMany(t => t.First).Select(d => $"{d.Table} {d.Kind} {d.Key}")));
+            Assert.True(replay.EventsReplayed > 500, $"{replay.EventsReplayed} events");
+        }
+
+        var lots = await api.ScalarAsync("select count(*) from ledger.points_lots where chain_id = $1", chain.Chain.Id);
+        await new InlineRebuild(dataSource, types, options, NullLogger<InlineRebuild>.Instance) { PageSize = 5, RowLimit = 25 }.RebuildAsync();
+        Assert.Equal(lots, await api.ScalarAsync("select count(*) from ledger.points_lots where chain_id = $1", chain.Chain.Id));
+        Assert.True((bool)(await ReplayAsync(chain))["clean"]!);
+    }
+
+    /// <summary>
+    /// A merge's statements run on the rows already written; a replay holding the two guests' rows must write out
+    /// exactly theirs first. Here each guest has visits, a lot and spend the other lacks, all still pending at the merge.
+    /// </summary>
+    [Fact]
+    public async Task A_merge_and_its_undo_move_the_rows_a_replay_still_holds()
+    {
+        var chain = await api.NewChainAsync();
+        var (absorbedPhone, survivorPhone) = (Unique.Phone(), Unique.Phone());
+        var absorbed = await chain.EarnAsync(On(2, 10), "d1", 400_000m, absorbedPhone, "m-1");
+        var survivor = await chain.EarnAsync(On(2, 11), "d2", 300_000m, survivorPhone, "m-2");
+        api.Clock.Set(On(2, 12));
+        var merged = await (await chain.Admin.PostAsJsonAsync(chain.Chain.Url($"guests/{survivor}/merges"),
+            new { otherGuestId = absorbed, reason = "same person" })).ShouldBeAsync(HttpStatusCode.Created);
+        await chain.EarnAsync(On(2, 13), "d3", 200_000m, absorbedPhone, "m-3");
+        var (dataSource, types, options) = (api.Services.GetRequiredService<NpgsqlDataSource>(),
+            api.Services.GetRequiredService<EventTypeRegistry>(), api.Services.GetRequiredService<LedgerStoreOptions>());
+        Assert.Equal(3, await api.ScalarAsync("select count(*) from ledger.guest_visits where guest_id = $1", survivor));
+
+        await ReplayCleanAsync();
+
+        api.Clock.Set(On(2, 14));
+        await (await chain.Admin.PostAsJsonAsync(chain.Chain.Url($"guests/{survivor}/merges/{(string)merged["mergeId"]!}/undo"),
+            new { reason = "not the same person" })).ShouldBeAsync(HttpStatusCode.OK);
+        await ReplayCleanAsync();
+
+        // One page: every row is pending at the merge. A page per event: rows that do not fold are written each page.
+        async Task ReplayCleanAsync()
+        {
+            foreach (var pageSize in new[] { 10_000, 1 })
+            {
+                var replay = await new ReplayVerifier(dataSource, types, options) { PageSize = pageSize }.VerifyAsync(chain.Chain.Id);
+                Assert.True(replay.Clean, $"pages of {pageSize}: " +
+                    string.Join("; ", replay.Tables.SelectMany(t => t.First).Select(d => $"{d.Table} {d.Kind} {d.Key}")));
+            }
+        }
+    }
+
     static JsonNode Table(JsonNode report, string table)
     {
         var t = report["tables"]!.AsArray().Single(t => (string)t!["table"]! == table)!;
@@ -147,6 +222,7 @@ public sealed class ReplayTests(ChainsForAccounting api, ITestOutputHelper outpu
         var phones = Enumerable.Range(0, Math.Max(10, operations / 20)).Select(_ => Unique.Phone()).ToList();
         var guests = new Dictionary<string, string>();
         var orders = new List<(string Restaurant, string Order)>();
+        var merges = new List<(string Survivor, string MergeId, string AbsorbedPhone, string AbsorbedId)>();
         var restaurants = new[] { "d1", "d2", "d3" };
         var counts = new Dictionary<string, int>();
         var at = On(1, 6);
@@ -197,8 +273,22 @@ public sealed class ReplayTests(ChainsForAccounting api, ITestOutputHelper outpu
                     api.Clock.Set(at);
                     var merged = await chain.Admin.PostAsJsonAsync(chain.Chain.Url($"guests/{pair[0].Value}/merges"),
                         new { otherGuestId = pair[1].Value, reason = "same person" });
-                    if (merged.IsSuccessStatusCode) guests[pair[1].Key] = pair[0].Value;
+                    if (merged.IsSuccessStatusCode)
+                    {
+                        var body = (await merged.Content.ReadFromJsonAsync<JsonObject>())!;
+                        merges.Add((pair[0].Value, (string)body["mergeId"]!, pair[1].Key, (string)body["absorbedId"]!));
+                        guests[pair[1].Key] = pair[0].Value;
+                    }
                     kind = merged.IsSuccessStatusCode ? "merge" : "merge-refused";
+                    break;
+                case < 95 when merges.Count > 0:
+                    var (survivor, mergeId, absorbedPhone, absorbedId) = merges[^1];
+                    merges.RemoveAt(merges.Count - 1);
+                    api.Clock.Set(at);
+                    var undone = await chain.Admin.PostAsJsonAsync(chain.Chain.Url($"guests/{survivor}/merges/{mergeId}/undo"),
+                        new { reason = "not the same person" });
+                    if (undone.IsSuccessStatusCode) guests[absorbedPhone] = absorbedId;
+                    kind = undone.IsSuccessStatusCode ? "undo" : "undo-refused";
                     break;
                 default:
                     guests[phone] = await chain.EarnAsync(at, restaurant, 100_000m, phone, order);
