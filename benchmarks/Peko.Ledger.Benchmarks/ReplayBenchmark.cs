@@ -106,12 +106,10 @@ static class ReplayBenchmark
             await using var exists = new NpgsqlCommand("select count(*) from pg_database where datname = $1", admin);
             exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
             if ((long)(await exists.ExecuteScalarAsync())! == 0)
-            {
                 await BenchServer.ExecuteAsync(server.AdminConnectionString, $"create database {name}");
-                await using var dataSource = NpgsqlDataSource.Create(connectionString);
-                await new SchemaMigrator(dataSource).MigrateAsync();
-            }
         }
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await new SchemaMigrator(dataSource).MigrateAsync(); // a kept database gets the schema's later versions too
         return connectionString;
     }
 

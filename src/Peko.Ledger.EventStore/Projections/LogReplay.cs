@@ -30,6 +30,8 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         Func<long, long, ValueTask>? progress, IReadOnlyCollection<string> filling, CancellationToken ct)
     {
         var growing = new GrowingTables(filling, pageSize);
+        var inlineHandles = inline.Select(p => (p, p.EventTypes.ToHashSet())).ToList();
+        var asyncHandles = asynchronous.Select(a => a.Projection.EventTypes.ToHashSet()).ToList();
         var replayed = 0L;
         if (progress is not null) await progress(0, total);
         var next = ReadPageAsync(chainId, LogPosition.Start, ct);
@@ -40,10 +42,17 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
                 var page = await next;
                 if (page.Count == 0) break;
                 next = ReadPageAsync(chainId, page[^1].Position, ct);
-                foreach (var appended in page.GroupBy(e => e.TxId))
-                    await ApplyAsync(inline, appended.ToList(), context, ct);
-                foreach (var (projection, upTo) in asynchronous)
-                    await ApplyAsync([projection], page.Where(e => e.Position <= upTo).ToList(), context, ct);
+                // The page is in (tx_id, seq) order: each transaction's events are a run of it.
+                for (var start = 0; start < page.Count;)
+                {
+                    var end = start + 1;
+                    while (end < page.Count && page[end].TxId == page[start].TxId) end++;
+                    foreach (var (projection, handles) in inlineHandles)
+                        await ApplyAsync(projection, handles, page, start, end, e => true, context, ct);
+                    start = end;
+                }
+                foreach (var ((projection, upTo), handles) in asynchronous.Zip(asyncHandles))
+                    await ApplyAsync(projection, handles, page, 0, page.Count, e => e.Position <= upTo, context, ct);
                 var writeRows = context.PendingRows >= RowLimit;
                 await context.SendAsync(writeRows, ct);
                 replayed += page.Count;
@@ -73,14 +82,14 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    static async Task ApplyAsync(IEnumerable<IProjection> projections, List<StoredEvent> events,
-        ProjectionContext context, CancellationToken ct)
+    /// <summary>Applies the events of page[start..end) that the projection handles and <paramref name="included"/> keeps.</summary>
+    static async Task ApplyAsync(IProjection projection, HashSet<Type> handles, List<StoredEvent> page, int start, int end,
+        Func<StoredEvent, bool> included, ProjectionContext context, CancellationToken ct)
     {
-        foreach (var projection in projections)
-        {
-            var handled = events.Where(e => projection.EventTypes.Contains(e.Data.GetType())).ToList();
-            if (handled.Count > 0) await projection.ApplyAsync(handled, context, ct);
-        }
+        List<StoredEvent>? handled = null;
+        for (var i = start; i < end; i++)
+            if (handles.Contains(page[i].Data.GetType()) && included(page[i])) (handled ??= []).Add(page[i]);
+        if (handled is not null) await projection.ApplyAsync(handled, context, ct);
     }
 
     async Task<List<StoredEvent>> ReadPageAsync(string? chainId, LogPosition after, CancellationToken ct)
