@@ -52,19 +52,12 @@ public sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// A database an earlier run kept (<see cref="Keep"/>) on the <c>PEKO_BENCH_POSTGRES</c> server: its connection
+    /// A database an earlier run kept (<c>replay --database</c>) on the <c>PEKO_BENCH_POSTGRES</c> server: its connection
     /// string, or an error when there is no such server.
     /// </summary>
     public string ExistingDatabase(string name) => _local is null
         ? new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString
         : throw new InvalidOperationException("A kept database needs PEKO_BENCH_POSTGRES: a throwaway cluster keeps nothing.");
-
-    /// <summary>Leaves the database in place at the end (only on a <c>PEKO_BENCH_POSTGRES</c> server): for profiling runs.</summary>
-    public void Keep(string connectionString)
-    {
-        if (_local is not null) throw new InvalidOperationException("--keep needs PEKO_BENCH_POSTGRES: a throwaway cluster keeps nothing.");
-        _databases.Remove(new NpgsqlConnectionStringBuilder(connectionString).Database!);
-    }
 
     /// <summary>The facts a figure is meaningless without: server version and the durability settings.</summary>
     public async Task<string> DescribeAsync()

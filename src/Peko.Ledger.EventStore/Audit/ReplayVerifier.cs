@@ -12,7 +12,7 @@ namespace Peko.Ledger.EventStore.Audit;
 /// and the live rows compared are one snapshot: an inline projection's rows commit with their events, so the live
 /// tables hold exactly the snapshot's events; an async projection is replayed up to its checkpoint in the snapshot.
 /// The shadow tables are temporary (session-private, not WAL-logged, dropped at the end): nothing live is written.
-/// Memory holds one page of events and the differences found, not the tables.
+/// Memory holds two pages of events, the rows folded so far (at most <see cref="RowLimit"/>) and the differences found.
 /// </summary>
 public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistry types,
     LedgerStoreOptions options)
