@@ -6,7 +6,7 @@ namespace Peko.Ledger.EventStore;
 static class EventRows
 {
     public const string Columns =
-        "seq, tx_id, stream_id, version, type, data::text, chain_id, recorded_at, " +
+        "seq, tx_id, stream_id, version, type, data, chain_id, recorded_at, " +
         "correlation_id, causation_id, actor, restaurant_id, idempotency_key";
 
     public static async Task<List<StoredEvent>> ReadAllAsync(NpgsqlCommand command, EventTypeRegistry types,
@@ -27,7 +27,8 @@ static class EventRows
             StreamId: r.GetString(2),
             Version: r.GetInt64(3),
             TypeName: typeName,
-            Data: types.Deserialize(typeName, r.GetString(5)),
+            // The jsonb's UTF-8 text as it comes, parsed as it is: no string in between, decoded and encoded again.
+            Data: types.Deserialize(typeName, r.GetFieldValue<byte[]>(5)),
             ChainId: r.GetString(6),
             RecordedAt: r.GetFieldValue<DateTimeOffset>(7),
             Metadata: new EventMetadata

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -72,13 +73,17 @@ public sealed class EventTypeRegistry
     public string Serialize(object data) => JsonSerializer.Serialize(data, data.GetType(), SerializerOptions);
 
     /// <summary>Loads a stored row; never throws: what cannot be loaded comes back as <see cref="UndecodableEvent"/>.</summary>
-    public object Deserialize(string typeName, string json)
+    public object Deserialize(string typeName, string json) => Deserialize(typeName, Encoding.UTF8.GetBytes(json));
+
+    /// <summary>Loads a stored row from its JSON as UTF-8 (as PostgreSQL sends it); never throws.</summary>
+    public object Deserialize(string typeName, byte[] utf8)
     {
         try
         {
             if (_types.TryGetValue(typeName, out var type))
-                return JsonSerializer.Deserialize(json, type, SerializerOptions)
-                       ?? new UndecodableEvent(typeName, json, "The stored JSON is null.");
+                return JsonSerializer.Deserialize(utf8, type, SerializerOptions)
+                       ?? new UndecodableEvent(typeName, Text(utf8), "The stored JSON is null.");
+            var json = Text(utf8);
             if (!_upcasters.ContainsKey(typeName))
                 return new UndecodableEvent(typeName, json, $"No event type is registered as '{typeName}'.");
 
@@ -95,9 +100,11 @@ public sealed class EventTypeRegistry
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
         {
-            return new UndecodableEvent(typeName, json, e.Message);
+            return new UndecodableEvent(typeName, Text(utf8), e.Message);
         }
     }
+
+    static string Text(byte[] utf8) => Encoding.UTF8.GetString(utf8);
 
     string FinalName(string name)
     {
