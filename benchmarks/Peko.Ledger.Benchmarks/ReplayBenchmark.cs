@@ -59,7 +59,10 @@ static class ReplayBenchmark
         // Each timed phase starts after a checkpoint, so none pays for the dirty pages and WAL the one before left.
         await Checkpoint(db);
         Console.WriteLine("Rebuilding the inline projections from zero (InlineRebuild)");
-        var inline = new InlineRebuild(dataSource, types, options, NullLogger<InlineRebuild>.Instance);
+        // --row-limit: the rows a replay folds in memory before writing them out (the service's default otherwise).
+        var rowLimit = args.Int("row-limit", new InlineRebuild(dataSource, types, options, NullLogger<InlineRebuild>.Instance).RowLimit);
+        summary.Fact($"Row limit of the rebuild and the replay: {rowLimit:N0} rows");
+        var inline = new InlineRebuild(dataSource, types, options, NullLogger<InlineRebuild>.Instance) { RowLimit = rowLimit };
         var clock = Stopwatch.StartNew();
         var rebuilt = await inline.RebuildAsync(Progress(clock));
         Report(summary, "Rebuild, inline projections", rebuilt, logEvents, clock.Elapsed);
@@ -85,7 +88,7 @@ static class ReplayBenchmark
         await Checkpoint(db);
         Console.WriteLine($"Replay and verify of chain {ReplayHistory.ChainId} (ReplayVerifier)");
         clock.Restart();
-        var report = await new ReplayVerifier(dataSource, types, options).VerifyAsync(ReplayHistory.ChainId, Progress(clock));
+        var report = await new ReplayVerifier(dataSource, types, options) { RowLimit = rowLimit }.VerifyAsync(ReplayHistory.ChainId, Progress(clock));
         var replay = clock.Elapsed;
         cpu.Print();
         Console.WriteLine($"  {report.EventsReplayed:N0} events in {replay.TotalSeconds:0.0} s; clean {report.Clean}");

@@ -57,8 +57,15 @@ public static class AuditSetup
             CheckpointEvery = builder.Configuration.GetValue("Peko:Audit:CheckpointEvery", 10_000),
         });
         builder.Services.AddSingleton<EventStore.Audit.LedgerVerifier>();
-        builder.Services.AddSingleton<EventStore.Audit.ReplayVerifier>();
-        builder.Services.AddSingleton<EventStore.Projections.InlineRebuild>();
+        // Rows a replay or an inline rebuild folds in memory before writing them out (docs/architecture.md): about
+        // 800 bytes each at the peak, with the pages decoded around them.
+        var rowLimit = builder.Configuration.GetValue("Peko:Replay:RowLimit", 1_000_000);
+        if (rowLimit < 1) throw new InvalidOperationException($"Peko:Replay:RowLimit must be at least 1, not {rowLimit}.");
+        builder.Services.AddSingleton(s => new EventStore.Audit.ReplayVerifier(s.GetRequiredService<NpgsqlDataSource>(),
+            s.GetRequiredService<EventStore.EventTypeRegistry>(), s.GetRequiredService<EventStore.LedgerStoreOptions>()) { RowLimit = rowLimit });
+        builder.Services.AddSingleton(s => new EventStore.Projections.InlineRebuild(s.GetRequiredService<NpgsqlDataSource>(),
+            s.GetRequiredService<EventStore.EventTypeRegistry>(), s.GetRequiredService<EventStore.LedgerStoreOptions>(),
+            s.GetRequiredService<ILogger<EventStore.Projections.InlineRebuild>>()) { RowLimit = rowLimit });
         builder.Services.AddSingleton<GuestAsOf>();
         builder.Services.AddSingleton<AuditExport>();
         builder.Services.AddSingleton<AuditorReads>();
