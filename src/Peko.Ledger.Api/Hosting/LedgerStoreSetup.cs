@@ -30,6 +30,7 @@ public static class LedgerStoreSetup
         builder.Services.AddSingleton<ChainAdministration>();
         builder.Services.AddSingleton<CounterService>();
         builder.Services.AddSingleton<GuestQueries>();
+        builder.Services.AddSingleton<SpendThresholds>();
         builder.Services.AddSingleton<Features.Identity.MergeService>();
         builder.Services.AddSingleton(sp => new Features.Jobs.LedgerJobs(sp.GetRequiredService<LedgerStore>()));
         builder.Services.AddSingleton<Features.Jobs.JobRuns>();

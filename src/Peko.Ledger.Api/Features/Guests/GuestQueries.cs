@@ -8,7 +8,7 @@ using static Peko.Ledger.EventStore.LedgerEventTypes;
 namespace Peko.Ledger.Api.Features.Guests;
 
 /// <summary>Reads of guests from the read models: what a till, a manager or an auditor sees.</summary>
-public sealed class GuestQueries(NpgsqlDataSource dataSource, LedgerStore store, TimeProvider time)
+public sealed class GuestQueries(NpgsqlDataSource dataSource, LedgerStore store, TimeProvider time, SpendThresholds thresholds)
 {
     /// <summary>The guest holding an identifier, or null.</summary>
     public async Task<string?> FindAsync(string chainId, GuestIdentifier id, CancellationToken ct)
@@ -24,28 +24,37 @@ public sealed class GuestQueries(NpgsqlDataSource dataSource, LedgerStore store,
     public async Task<LookupResponse?> LookupAsync(Chain chain, string guestId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        await using var query = dataSource.CreateCommand("""
+        Tier tier;
+        (string? Name, LastVisit? Visit, long Balance, long Pending, decimal Spend) guest;
+        decimal[]? spends = null;
+        DateTimeOffset computedAt = default;
+        // The connection goes back to the pool before the thresholds may be computed on another.
+        await using (var query = dataSource.CreateCommand("""
             select g.display_name, g.last_visit_restaurant, r.name, g.last_visit_at, m.tier, p.deficit,
-                   coalesce(l.held, 0), coalesce(l.pending, 0),
-                   (select count(*) filter (where o.window_spend < m.window_spend) * 100 / greatest(count(*), 1)
-                    from ledger.memberships o where o.chain_id = g.chain_id)
+                   coalesce(l.held, 0), coalesce(l.pending, 0), m.window_spend, t.thresholds, t.computed_at
             from ledger.guests g
             join ledger.memberships m on m.guest_id = g.guest_id
             join ledger.guest_points p on p.guest_id = g.guest_id
+            left join ledger.spend_thresholds t on t.chain_id = g.chain_id
             left join ledger.restaurants r on r.chain_id = g.chain_id and r.restaurant_id = g.last_visit_restaurant
             left join lateral (
                 select sum(remaining) as held, sum(remaining) filter (where spendable_from > $3) as pending
                 from ledger.points_lots where guest_id = g.guest_id and remaining > 0 and expires_on > $4) l on true
             where g.chain_id = $1 and g.guest_id = $2
-            """);
-        foreach (var p in new object[] { chain.Id, guestId, now, chain.LocalDate(now) }) query.Parameters.AddWithValue(p);
-        await using var r = await query.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return null;
-        var tier = chain.Programme.TierNamed(r.IsDBNull(4) ? null : r.GetString(4));
-        var percentile = (int)r.GetInt64(8);
-        return new LookupResponse(guestId, Text(r, 0), tier.Name, r.GetInt64(6) - r.GetInt64(5), r.GetInt64(7),
-            chain.Programme.PointValue, Visit(r, 1, 2, 3), percentile,
-            Vip: percentile >= 95 || (chain.Programme.Tiers.Count > 1 && tier == chain.Programme.Tiers[^1]));
+            """))
+        {
+            foreach (var p in new object[] { chain.Id, guestId, now, chain.LocalDate(now) }) query.Parameters.AddWithValue(p);
+            await using var r = await query.ExecuteReaderAsync(ct);
+            if (!await r.ReadAsync(ct)) return null;
+            tier = chain.Programme.TierNamed(r.IsDBNull(4) ? null : r.GetString(4));
+            guest = (Text(r, 0), Visit(r, 1, 2, 3), r.GetInt64(6) - r.GetInt64(5), r.GetInt64(7), r.GetDecimal(8));
+            if (!r.IsDBNull(9)) (spends, computedAt) = (r.GetFieldValue<decimal[]>(9), r.GetFieldValue<DateTimeOffset>(10));
+        }
+        if (spends is null) spends = await thresholds.FirstAsync(chain.Id, ct); // the chain's first lookup
+        else thresholds.RefreshIfStale(chain.Id, computedAt);
+        var percentile = SpendThresholds.PercentileOf(guest.Spend, spends);
+        return new LookupResponse(guestId, guest.Name, tier.Name, guest.Balance, guest.Pending, chain.Programme.PointValue,
+            guest.Visit, percentile, Vip: percentile >= 95 || (chain.Programme.Tiers.Count > 1 && tier == chain.Programme.Tiers[^1]));
     }
 
     public async Task<GuestResponse?> GetAsync(Chain chain, string guestId, bool unmasked, CancellationToken ct)

@@ -34,7 +34,7 @@ public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, Ledger
             var counts = job switch
             {
                 ExpirePoints => await jobs.ExpirePointsAsync(chain, date, ct),
-                RecomputeTiers => await jobs.RecomputeTiersAsync(chain, date, ct),
+                RecomputeTiers => await RecomputeTiersAsync(chain, date, ct),
                 SealLog => await SealAsync(chainId, ct),
                 _ => throw new ArgumentOutOfRangeException(nameof(job), job, "Unknown job."),
             };
@@ -58,6 +58,14 @@ public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, Ledger
     }
 
     /// <summary>Counts: the streams verified, the checkpoints sealed. A finding fails the run and seals nothing.</summary>
+    /// <summary>The night's tiers, then the lookup's spend percentiles from the night's spend (SpendThresholds).</summary>
+    async Task<JobCounts> RecomputeTiersAsync(Domain.Chains.Chain chain, DateOnly date, CancellationToken ct)
+    {
+        var counts = await jobs.RecomputeTiersAsync(chain, date, ct);
+        await Guests.SpendThresholds.RefreshAsync(dataSource, chain.Id, time.GetUtcNow(), ct);
+        return counts;
+    }
+
     async Task<JobCounts> SealAsync(string chainId, CancellationToken ct)
     {
         var report = await verifier.VerifyAsync(chainId, seal: true, ct);
