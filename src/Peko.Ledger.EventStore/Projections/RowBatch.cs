@@ -49,6 +49,20 @@ public abstract class RowBatch
     /// <summary>The statements that write the pending rows; called once, when the batch is written out.</summary>
     public abstract IEnumerable<NpgsqlBatchCommand> Statements();
 
+    readonly HashSet<string> _shared = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// One instance of a value many rows repeat (a chain's id, a restaurant's): each decoded event brings its own copy,
+    /// and a replay holds hundreds of thousands of rows, which the garbage collector walks again and again. Only for
+    /// values of few kinds: the set keeps every one it is given.
+    /// </summary>
+    protected string Shared(string value)
+    {
+        if (_shared.TryGetValue(value, out var shared)) return shared;
+        _shared.Add(value);
+        return value;
+    }
+
     /// <summary>Moves the entries of <paramref name="from"/> under <paramref name="keys"/> (those it has) into <paramref name="to"/>.</summary>
     protected static void Move<TKey, TValue>(Dictionary<TKey, TValue> from, Dictionary<TKey, TValue> to,
         IEnumerable<TKey> keys) where TKey : notnull

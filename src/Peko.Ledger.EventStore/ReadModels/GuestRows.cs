@@ -36,7 +36,7 @@ public sealed class GuestRows : RowBatch
         return part;
     }
 
-    public void Register(string guestId, string chainId, DateTimeOffset at) => _new.Add(guestId, new NewGuest(chainId, at));
+    public void Register(string guestId, string chainId, DateTimeOffset at) => _new.Add(guestId, new NewGuest(Shared(chainId), at));
 
     public void Name(string guestId, string name)
     {
@@ -46,7 +46,7 @@ public sealed class GuestRows : RowBatch
 
     public void LastVisit(string guestId, string restaurantId, DateTimeOffset at)
     {
-        var visit = new Visit(restaurantId, at);
+        var visit = new Visit(Shared(restaurantId), at);
         if (_new.TryGetValue(guestId, out var guest)) guest.LastVisit = Later(guest.LastVisit, visit);
         else _visits[guestId] = Later(_visits.GetValueOrDefault(guestId), visit);
     }
@@ -180,6 +180,7 @@ public sealed class GuestVisitRows : RowBatch
 
     public void Visit(string chainId, string restaurantId, string guestId, DateTimeOffset at)
     {
+        (chainId, restaurantId) = (Shared(chainId), Shared(restaurantId));
         _restaurants.Add((chainId, restaurantId));
         var key = (chainId, restaurantId, guestId);
         _visits[key] = _visits.TryGetValue(key, out var seen) && seen > at ? seen : at;

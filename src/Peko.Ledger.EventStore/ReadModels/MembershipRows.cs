@@ -25,7 +25,7 @@ public sealed class MembershipRows : RowBatch
     public override int Count => _rows.Count;
 
     public void Register(string guestId, string chainId) =>
-        _rows.Add(guestId, new Change { ChainId = chainId, WindowSpendSet = 0 });
+        _rows.Add(guestId, new Change { ChainId = Shared(chainId), WindowSpendSet = 0 });
 
     public void Spend(string guestId, decimal amount) => Of(guestId).Spend += amount;
 

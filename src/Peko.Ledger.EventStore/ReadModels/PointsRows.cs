@@ -31,6 +31,7 @@ public sealed class PointsLotRows : RowBatch
 
     public void Issue(NewLot lot)
     {
+        lot = lot with { ChainId = Shared(lot.ChainId), RestaurantId = Shared(lot.RestaurantId) };
         if (!_new.TryAdd(lot.LotId, lot)) _again.Add(lot);
         // Handing on a lot that was not there yet changed nothing (or the lot is there, and this insert fails).
         else _handedOn.Remove(lot.LotId);
@@ -89,7 +90,7 @@ public sealed class GuestPointsRows : RowBatch
     public override IReadOnlyCollection<string> Tables { get; } = ["guest_points"];
     public override int Count => _new.Count + _changes.Count;
 
-    public void Register(string guestId, string chainId) => _new.Add(guestId, (chainId, 0));
+    public void Register(string guestId, string chainId) => _new.Add(guestId, (Shared(chainId), 0));
 
     public void Owe(string guestId, long change)
     {
