@@ -21,7 +21,10 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
     /// <summary>The connection (and transaction, for a snapshot) that reads the log's pages.</summary>
     public sealed record Reader(NpgsqlConnection Connection, NpgsqlTransaction? Transaction);
 
-    /// <summary>Pending rows held before they are written out: about 300 bytes each.</summary>
+    /// <summary>
+    /// Pending rows held before they are written out. The replay benchmark's process peaked at 624 MiB holding about
+    /// 660,000 (with two pages of events and their garbage).
+    /// </summary>
     public int RowLimit { get; init; } = 1_000_000;
 
     /// <param name="filling">The tables the projections fill, as the statements name them (analyzed as they grow).</param>

@@ -58,7 +58,7 @@ public static class AuditSetup
         });
         builder.Services.AddSingleton<EventStore.Audit.LedgerVerifier>();
         // Rows a replay or an inline rebuild folds in memory before writing them out (docs/architecture.md): about
-        // 800 bytes each at the peak, with the pages decoded around them.
+        // 1 KB each at the peak measured, with the pages decoded around them.
         var rowLimit = builder.Configuration.GetValue("Peko:Replay:RowLimit", 1_000_000);
         if (rowLimit < 1) throw new InvalidOperationException($"Peko:Replay:RowLimit must be at least 1, not {rowLimit}.");
         builder.Services.AddSingleton(s => new EventStore.Audit.ReplayVerifier(s.GetRequiredService<NpgsqlDataSource>(),
