@@ -108,7 +108,7 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
 
     /// <summary>
     /// The rows of one table that are in the live table and not in the replay, or the other way round, as multisets
-    /// (EXCEPT ALL), without generated surrogate keys (a replay numbers them afresh). Rows with the same primary key on
+    /// (as EXCEPT ALL both ways would), without generated surrogate keys (a replay numbers them afresh). Rows with the same primary key on
     /// both sides are paired into one difference naming the columns that differ.
     /// </summary>
     static async Task<TableComparison> CompareAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string table,
@@ -116,33 +116,38 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
     {
         var (columns, key) = await ColumnsAsync(connection, tx, table, ct);
         var list = string.Join(", ", columns.Select(Quote));
-        var live = $"select {list} from ledger.{table}" + (chainId is null ? "" : " where chain_id = $1");
-        var replay = $"select {list} from pg_temp.{table}";
+        // One pass over both tables: rows grouped by every column, counted on each side; a row the two sides hold a
+        // different number of times is a difference, that many times (EXCEPT ALL both ways, reading each table once).
+        var live = $"select {list}, 1 as peko_live, 0 as peko_replay from ledger.{table}" + (chainId is null ? "" : " where chain_id = $1");
+        var replay = $"select {list}, 0, 1 from pg_temp.{table}";
         await using var command = new NpgsqlCommand($"""
-            select 'live', to_jsonb(d) from ({live} except all {replay}) d
-            union all
-            select 'replay', to_jsonb(d) from ({replay} except all {live}) d
+            select case when c.peko_live > c.peko_replay then 'live' else 'replay' end,
+                   (to_jsonb(c) - 'peko_live' - 'peko_replay')::text, abs(c.peko_live - c.peko_replay)
+            from (select {list}, sum(peko_live) as peko_live, sum(peko_replay) as peko_replay
+                  from ({live} union all {replay}) u group by {list}) c
+            where c.peko_live <> c.peko_replay
             """, connection, tx);
         if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
 
         var liveOnly = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         var replayOnly = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         var unkeyed = new List<RowDifference>();
-        var count = 0;
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
             {
-                count++;
                 var row = JsonDocument.Parse(reader.GetString(1)).RootElement;
                 var side = reader.GetString(0) == "live" ? liveOnly : replayOnly;
                 var keyText = key.Count == 0 ? null : string.Join(", ", key.Select(k => $"{k}={row.GetProperty(k)}"));
-                if (keyText is null || side.ContainsKey(keyText))
+                for (var copy = reader.GetInt64(2); copy > 0; copy--)
                 {
-                    if (unkeyed.Count < DifferencesKeptPerTable)
-                        unkeyed.Add(side == liveOnly ? RowDifference.OnlyLive(table, null, row) : RowDifference.OnlyReplay(table, null, row));
+                    if (keyText is null || side.ContainsKey(keyText))
+                    {
+                        if (unkeyed.Count < DifferencesKeptPerTable)
+                            unkeyed.Add(side == liveOnly ? RowDifference.OnlyLive(table, null, row) : RowDifference.OnlyReplay(table, null, row));
+                    }
+                    else side[keyText] = row;
                 }
-                else side[keyText] = row;
             }
         }
 
