@@ -60,7 +60,7 @@ static class ReplayBenchmark
         await Checkpoint(db);
         Console.WriteLine("Rebuilding the inline projections from zero (InlineRebuild)");
         // --row-limit: the rows a replay folds in memory before writing them out (the service's default otherwise).
-        var rowLimit = args.Int("row-limit", new InlineRebuild(dataSource, types, options, NullLogger<InlineRebuild>.Instance).RowLimit);
+        var rowLimit = args.Int("row-limit", ProjectionContext.DefaultRowLimit);
         summary.Fact($"Row limit of the rebuild and the replay: {rowLimit:N0} rows");
         var inline = new InlineRebuild(dataSource, types, options, NullLogger<InlineRebuild>.Instance) { RowLimit = rowLimit };
         var clock = Stopwatch.StartNew();

@@ -26,7 +26,7 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
     const string ShadowMemory = "256MB", CompareMemory = "256MB";
 
     /// <summary>Rows folded in memory before they are written out (<see cref="LogReplay.RowLimit"/>).</summary>
-    public int RowLimit { get; init; } = 1_000_000;
+    public int RowLimit { get; init; } = ProjectionContext.DefaultRowLimit;
 
     /// <summary>
     /// Replays the log (one chain's events and rows, or all when <paramref name="chainId"/> is null) and compares.

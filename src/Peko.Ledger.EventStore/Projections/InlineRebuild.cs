@@ -17,7 +17,7 @@ public sealed class InlineRebuild(NpgsqlDataSource dataSource, EventTypeRegistry
     public int PageSize { get; init; } = 10_000;
 
     /// <summary>Rows folded in memory before they are written out (<see cref="LogReplay.RowLimit"/>).</summary>
-    public int RowLimit { get; init; } = 1_000_000;
+    public int RowLimit { get; init; } = ProjectionContext.DefaultRowLimit;
 
     public IReadOnlyList<string> Names => [.. options.InlineProjections.Select(p => p.Name)];
 

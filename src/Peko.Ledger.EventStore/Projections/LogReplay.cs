@@ -25,7 +25,7 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
     /// Pending rows held before they are written out. The replay benchmark's process peaked at 624 MiB holding about
     /// 660,000 (with two pages of events and their garbage).
     /// </summary>
-    public int RowLimit { get; init; } = 1_000_000;
+    public required int RowLimit { get; init; }
 
     /// <param name="filling">The tables the projections fill, as the statements name them (analyzed as they grow).</param>
     public async Task<long> RunAsync(ProjectionContext context, string? chainId, IReadOnlyList<IProjection> inline,

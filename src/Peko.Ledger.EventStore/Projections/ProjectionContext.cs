@@ -25,6 +25,12 @@ namespace Peko.Ledger.EventStore.Projections;
 public sealed partial class ProjectionContext(NpgsqlConnection connection, NpgsqlTransaction transaction,
     Func<string, string>? redirect = null)
 {
+    /// <summary>
+    /// The pending rows a replay or an inline rebuild holds, unless configured otherwise, before it writes them out
+    /// (<c>Peko:Replay:RowLimit</c>; about 1 KB each at the peak measured, docs/architecture.md).
+    /// </summary>
+    public const int DefaultRowLimit = 1_000_000;
+
     static readonly ConcurrentDictionary<string, string[]> TablesNamedBy = new(StringComparer.Ordinal);
 
     readonly List<NpgsqlBatchCommand> _queued = [];

@@ -81,19 +81,16 @@ public sealed class GuestRows : RowBatch
 public sealed class GuestIdentifierRows : RowBatch
 {
     readonly Dictionary<string, List<(string ChainId, string Kind, string Value)>> _linked = new(StringComparer.Ordinal);
-    int _count;
 
     public override int Order => RowOrder.GuestIdentifiers;
     public override bool Folds => false; // inserted, seldom changed
     public override IReadOnlyCollection<string> Tables { get; } = ["guest_identifiers"];
-    public override int Count => _count;
+    public override int Count => _linked.Values.Sum(l => l.Count); // written out every page: a page's links at most
 
     public override RowBatch Split(IReadOnlySet<string> guests)
     {
         var part = new GuestIdentifierRows();
         Move(_linked, part._linked, guests);
-        part._count = part._linked.Values.Sum(l => l.Count);
-        _count -= part._count;
         return part;
     }
 
@@ -101,7 +98,6 @@ public sealed class GuestIdentifierRows : RowBatch
     {
         if (!_linked.TryGetValue(guestId, out var links)) _linked[guestId] = links = [];
         links.Add((chainId, kind, value));
-        _count++;
     }
 
     public override IEnumerable<NpgsqlBatchCommand> Statements()

@@ -57,9 +57,7 @@ public static class AuditSetup
             CheckpointEvery = builder.Configuration.GetValue("Peko:Audit:CheckpointEvery", 10_000),
         });
         builder.Services.AddSingleton<EventStore.Audit.LedgerVerifier>();
-        // Rows a replay or an inline rebuild folds in memory before writing them out (docs/architecture.md): about
-        // 1 KB each at the peak measured, with the pages decoded around them.
-        var rowLimit = builder.Configuration.GetValue("Peko:Replay:RowLimit", 1_000_000);
+        var rowLimit = builder.Configuration.GetValue("Peko:Replay:RowLimit", EventStore.Projections.ProjectionContext.DefaultRowLimit);
         if (rowLimit < 1) throw new InvalidOperationException($"Peko:Replay:RowLimit must be at least 1, not {rowLimit}.");
         builder.Services.AddSingleton(s => new EventStore.Audit.ReplayVerifier(s.GetRequiredService<NpgsqlDataSource>(),
             s.GetRequiredService<EventStore.EventTypeRegistry>(), s.GetRequiredService<EventStore.LedgerStoreOptions>()) { RowLimit = rowLimit });
