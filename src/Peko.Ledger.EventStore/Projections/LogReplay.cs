@@ -32,6 +32,7 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         IReadOnlyList<(IProjection Projection, LogPosition UpTo)> asynchronous, long total,
         Func<long, long, ValueTask>? progress, IReadOnlyCollection<string> filling, CancellationToken ct)
     {
+        using var collection = ReplayCollection.Enter();
         var growing = new GrowingTables(filling, pageSize);
         var inlineHandles = inline.Select(p => (p, p.EventTypes.ToHashSet())).ToList();
         var asyncHandles = asynchronous.Select(a => a.Projection.EventTypes.ToHashSet()).ToList();
