@@ -33,7 +33,8 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
 
     static readonly ConcurrentDictionary<string, string[]> TablesNamedBy = new(StringComparer.Ordinal);
 
-    readonly List<NpgsqlBatchCommand> _queued = [];
+    /// <summary>What is queued, in order: a statement, or new rows copied in (with the COPY command, redirected).</summary>
+    readonly List<(NpgsqlBatchCommand? Statement, RowInsert? Copy, string? CopyCommand)> _queued = [];
     readonly List<RowBatch> _rows = [];
     Task? _sent;
 
@@ -83,20 +84,39 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     /// Sends the queued statements and the pending row batches that do not fold (<see cref="RowBatch.Folds"/>; all of
     /// them with <paramref name="allRows"/>) without waiting for them: the server runs them while the caller goes on.
     /// The next send, flush or <see cref="DrainAsync"/> waits for them first (and throws their error); nothing else may
-    /// use the connection until then.
+    /// use the connection until then. Statements go in one round trip, or, around the inserts copied in, one before
+    /// and one after each.
     /// </summary>
     public async Task SendAsync(bool allRows, CancellationToken ct)
     {
         await DrainAsync();
         WriteRowBatches(allRows);
         if (_queued.Count == 0) return;
-        var batch = new NpgsqlBatch(Connection, Transaction);
-        foreach (var command in _queued) batch.BatchCommands.Add(command);
+        var queued = _queued.ToList();
         _queued.Clear();
-        _sent = RunAsync(batch, ct);
+        _sent = RunAsync(queued, ct);
+    }
 
-        static async Task RunAsync(NpgsqlBatch batch, CancellationToken ct)
+    async Task RunAsync(List<(NpgsqlBatchCommand? Statement, RowInsert? Copy, string? CopyCommand)> queued,
+        CancellationToken ct)
+    {
+        NpgsqlBatch? batch = null;
+        foreach (var (statement, copy, copyCommand) in queued)
         {
+            if (statement is not null)
+            {
+                (batch ??= new NpgsqlBatch(Connection, Transaction)).BatchCommands.Add(statement);
+                continue;
+            }
+            await RunAsync(batch, ct);
+            batch = null;
+            await copy!.CopyAsync(Connection, copyCommand!, ct);
+        }
+        await RunAsync(batch, ct);
+
+        static async Task RunAsync(NpgsqlBatch? batch, CancellationToken ct)
+        {
+            if (batch is null) return;
             await using (batch) await batch.ExecuteNonQueryAsync(ct);
         }
     }
@@ -147,25 +167,32 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
         for (var i = 0; i < _rows.Count; i++)
         {
             if (!ahead[i]) continue;
-            if (guests is not null && _rows[i].Split(guests) is { } part) AddAll(part.Statements());
+            if (guests is not null && _rows[i].Split(guests) is { } part) AddAll(part.Writes());
             else
             {
-                AddAll(_rows[i].Statements());
+                AddAll(_rows[i].Writes());
                 written.Add(_rows[i]);
             }
         }
         _rows.RemoveAll(written.Contains);
     }
 
-    void AddAll(IEnumerable<NpgsqlBatchCommand> commands)
+    void AddAll(IEnumerable<RowWrite> writes)
     {
-        foreach (var command in commands) Add(command);
+        foreach (var write in writes)
+        {
+            if (write is RowStatement statement) Add(statement.Command);
+            else if (write is RowInsert { Copies: true } copy)
+                _queued.Add((null, copy, redirect is null ? copy.CopyCommand() : redirect(copy.CopyCommand())));
+            else if (write is RowInsert insert) Add(insert.Statement());
+            else throw new InvalidOperationException($"A row batch wrote {write.GetType().Name}, which is neither a statement nor an insert.");
+        }
     }
 
     void Add(NpgsqlBatchCommand command)
     {
         if (redirect is not null) command.CommandText = redirect(command.CommandText);
-        _queued.Add(command);
+        _queued.Add((command, null, null));
     }
 
     static NpgsqlBatchCommand Command(string sql, object?[] parameters)

@@ -5,8 +5,8 @@ namespace Peko.Ledger.EventStore.Projections;
 
 /// <summary>
 /// One table's pending changes from many events, folded in memory by row (a lot inserted and then partly redeemed is
-/// one insert with what remains) and written as a few set-based statements (<c>insert … select from unnest(…)</c>,
-/// <c>update … from unnest(…)</c>), instead of one statement per event. A rebuild or replay writes each table a few
+/// one insert with what remains) and written as a few set-based statements (<c>insert … select from unnest(…)</c>, or
+/// COPY for many new rows: <see cref="RowInsert"/>; <c>update … from unnest(…)</c>), instead of one statement per event. A rebuild or replay writes each table a few
 /// times per page instead of several times per event; a counter's append writes the same rows as before.
 /// <para>
 /// A batch only holds changes whose folded effect equals applying them one by one: inserts, additive deltas, maxima,
@@ -46,8 +46,11 @@ public abstract class RowBatch
     /// </summary>
     public virtual RowBatch? Split(IReadOnlySet<string> guests) => null;
 
-    /// <summary>The statements that write the pending rows; called once, when the batch is written out.</summary>
-    public abstract IEnumerable<NpgsqlBatchCommand> Statements();
+    /// <summary>
+    /// The writes of the pending rows (statements, and inserts of new rows: <see cref="Insert{T}"/>); called once, when
+    /// the batch is written out. Nothing changes the rows after that: an insert may read them while it is sent.
+    /// </summary>
+    public abstract IEnumerable<RowWrite> Writes();
 
     readonly HashSet<string> _shared = new(StringComparer.Ordinal);
 
@@ -70,6 +73,9 @@ public abstract class RowBatch
         foreach (var key in keys)
             if (from.Remove(key, out var value)) to.TryAdd(key, value);
     }
+
+    /// <summary>New rows of <c>ledger.</c><paramref name="table"/>; name their columns on the result.</summary>
+    protected static RowInsert<T> Insert<T>(string table, IReadOnlyCollection<T> rows) => new(table, rows);
 
     protected static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
     {

@@ -16,7 +16,7 @@ public sealed class AccountingLotRows : RowBatch
 
     public void Issue(string chainId, LotIssued lot) => _lots.TryAdd(lot.LotId, (chainId, lot));
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         if (_lots.Count > 0)
             yield return Command("""
@@ -46,7 +46,7 @@ public sealed class AccountingEntryRows : RowBatch
     public void Book(string chainId, long seq, DateTimeOffset? at, DateOnly? localDate, LotMovement movement) =>
         _entries.Add((chainId, seq, at, localDate, movement));
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         if (_entries.Count > 0)
             yield return Command(AccountingEntrySql.LotMovements, Texts(_entries.Select(e => e.ChainId)),

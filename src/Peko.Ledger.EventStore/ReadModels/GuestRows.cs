@@ -53,15 +53,12 @@ public sealed class GuestRows : RowBatch
 
     static Visit Later(Visit? current, Visit next) => current is null || current.At <= next.At ? next : current;
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         if (_new.Count > 0)
-            yield return Command("""
-                insert into ledger.guests (guest_id, chain_id, created_at, display_name, last_visit_restaurant, last_visit_at)
-                select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[])
-                """, Texts(_new.Keys), Texts(_new.Values.Select(g => g.ChainId)),
-                Instants(_new.Values.Select(g => g.CreatedAt)), Texts(_new.Values.Select(g => g.Name)),
-                Texts(_new.Values.Select(g => g.LastVisit?.RestaurantId)), Instants(_new.Values.Select(g => g.LastVisit?.At)));
+            yield return Insert("guests", _new).Text("guest_id", g => g.Key).Text("chain_id", g => g.Value.ChainId)
+                .Instant("created_at", g => g.Value.CreatedAt).Text("display_name", g => g.Value.Name)
+                .Text("last_visit_restaurant", g => g.Value.LastVisit?.RestaurantId).Instant("last_visit_at", g => g.Value.LastVisit?.At);
         if (_names.Count > 0)
             yield return Command("""
                 update ledger.guests g set display_name = u.name
@@ -100,15 +97,12 @@ public sealed class GuestIdentifierRows : RowBatch
         links.Add((chainId, kind, value));
     }
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         var links = _linked.SelectMany(g => g.Value.Select(l => (l.ChainId, l.Kind, l.Value, GuestId: g.Key))).ToList();
         if (links.Count > 0)
-            yield return Command("""
-                insert into ledger.guest_identifiers (chain_id, kind, value, guest_id)
-                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
-                """, Texts(links.Select(l => l.ChainId)), Texts(links.Select(l => l.Kind)),
-                Texts(links.Select(l => l.Value)), Texts(links.Select(l => l.GuestId)));
+            yield return Insert("guest_identifiers", links).Text("chain_id", l => l.ChainId).Text("kind", l => l.Kind)
+                .Text("value", l => l.Value).Text("guest_id", l => l.GuestId);
     }
 }
 
@@ -138,7 +132,7 @@ public sealed class GuestOrderRows : RowBatch
         if (_orders.ContainsKey(key)) _orders[key] = guestId;
     }
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         if (_handedOn.Count > 0)
             yield return Command("""
@@ -182,7 +176,7 @@ public sealed class GuestVisitRows : RowBatch
         _visits[key] = _visits.TryGetValue(key, out var seen) && seen > at ? seen : at;
     }
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         if (_visits.Count > 0)
             yield return Command("""

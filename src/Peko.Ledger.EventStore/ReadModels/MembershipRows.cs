@@ -38,15 +38,12 @@ public sealed class MembershipRows : RowBatch
     Change Of(string guestId) =>
         _rows.TryGetValue(guestId, out var change) ? change : _rows[guestId] = new Change();
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         var added = _rows.Where(r => r.Value.ChainId is not null).ToList();
         if (added.Count > 0)
-            yield return Command("""
-                insert into ledger.memberships (guest_id, chain_id, tier, window_spend)
-                select * from unnest($1::text[], $2::text[], $3::text[], $4::numeric[])
-                """, Texts(added.Select(r => r.Key)), Texts(added.Select(r => r.Value.ChainId)),
-                Texts(added.Select(r => r.Value.Tier)), Numerics(added.Select(r => r.Value.WindowSpendSet!.Value + r.Value.Spend)));
+            yield return Insert("memberships", added).Text("guest_id", r => r.Key).Text("chain_id", r => r.Value.ChainId)
+                .Text("tier", r => r.Value.Tier).Numeric("window_spend", r => r.Value.WindowSpendSet!.Value + r.Value.Spend);
         var changed = _rows.Where(r => r.Value.ChainId is null && (r.Value.TierSet || r.Value.Spend != 0)).ToList();
         if (changed.Count > 0)
             yield return Command("""
@@ -119,16 +116,13 @@ public sealed class GuestSpendRows : RowBatch
         }
     }
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         var rows = _new.Select(r => (r.Key, Row: r.Value)).Concat(_again).ToList();
         if (rows.Count > 0)
-            yield return Command("""
-                insert into ledger.guest_spend (guest_id, restaurant_id, order_id, chain_id, occurred_at, amount)
-                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::numeric[])
-                """, Texts(rows.Select(r => r.Key.Item1)), Texts(rows.Select(r => r.Key.Item2)), Texts(rows.Select(r => r.Key.Item3)),
-                Texts(rows.Select(r => r.Row.ChainId)), Instants(rows.Select(r => r.Row.OccurredAt)),
-                Numerics(rows.Select(r => r.Row.Amount)));
+            yield return Insert("guest_spend", rows).Text("guest_id", r => r.Key.Item1).Text("restaurant_id", r => r.Key.Item2)
+                .Text("order_id", r => r.Key.Item3).Text("chain_id", r => r.Row.ChainId).Instant("occurred_at", r => r.Row.OccurredAt)
+                .Numeric("amount", r => r.Row.Amount);
         if (_changes.Count > 0)
             yield return Command("""
                 update ledger.guest_spend s set amount = s.amount + u.change

@@ -50,21 +50,16 @@ public sealed class PointsLotRows : RowBatch
         else _changes[lotId] = _changes.GetValueOrDefault(lotId) + points;
     }
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         if (_new.Count > 0)
         {
             var lots = _new.Values.Concat(_again).ToList();
-            yield return Command("""
-                insert into ledger.points_lots (lot_id, chain_id, guest_id, restaurant_id, order_id, points, remaining,
-                                                earned_at, spendable_from, expires_on, point_value)
-                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
-                                     $8::timestamptz[], $9::timestamptz[], $10::date[], $11::numeric[])
-                """, Texts(lots.Select(l => l.LotId)), Texts(lots.Select(l => l.ChainId)), Texts(lots.Select(l => l.GuestId)),
-                Texts(lots.Select(l => l.RestaurantId)), Texts(lots.Select(l => l.OrderId)), Longs(lots.Select(l => l.Points)),
-                Longs(lots.Select(l => l.Remaining)), Instants(lots.Select(l => l.EarnedAt)),
-                Instants(lots.Select(l => l.SpendableFrom)), Dates(lots.Select(l => l.ExpiresOn)),
-                Numerics(lots.Select(l => l.PointValue)));
+            yield return Insert("points_lots", lots).Text("lot_id", l => l.LotId).Text("chain_id", l => l.ChainId)
+                .Text("guest_id", l => l.GuestId).Text("restaurant_id", l => l.RestaurantId).Text("order_id", l => l.OrderId)
+                .Long("points", l => l.Points).Long("remaining", l => l.Remaining).Instant("earned_at", l => l.EarnedAt)
+                .Instant("spendable_from", l => l.SpendableFrom).Date("expires_on", l => l.ExpiresOn)
+                .Numeric("point_value", l => l.PointValue);
         }
         var moved = _changes.Where(c => c.Value != 0).ToList();
         if (moved.Count > 0)
@@ -99,13 +94,11 @@ public sealed class GuestPointsRows : RowBatch
         else _changes[guestId] = _changes.GetValueOrDefault(guestId) + change;
     }
 
-    public override IEnumerable<NpgsqlBatchCommand> Statements()
+    public override IEnumerable<RowWrite> Writes()
     {
         if (_new.Count > 0)
-            yield return Command("""
-                insert into ledger.guest_points (guest_id, chain_id, deficit)
-                select * from unnest($1::text[], $2::text[], $3::bigint[])
-                """, Texts(_new.Keys), Texts(_new.Values.Select(r => r.ChainId)), Longs(_new.Values.Select(r => r.Deficit)));
+            yield return Insert("guest_points", _new).Text("guest_id", r => r.Key).Text("chain_id", r => r.Value.ChainId)
+                .Long("deficit", r => r.Value.Deficit);
         var owed = _changes.Where(c => c.Value != 0).ToList();
         if (owed.Count > 0)
             yield return Command("""
