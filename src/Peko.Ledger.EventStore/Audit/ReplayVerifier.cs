@@ -46,6 +46,7 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
             await Execute(connection, tx, $"create temp table {table} (like ledger.{table} including all) on commit drop", ct);
 
         var context = new ProjectionContext(connection, tx, redirect);
+        context.TrackRowsIntoEmptyTables(); // the shadow tables were just created
         var checkpoints = await AsyncCheckpointsAsync(connection, tx, ct);
         // A second connection reads the pages ahead, in this transaction's snapshot.
         await using var reader = await dataSource.OpenConnectionAsync(ct);

@@ -34,6 +34,7 @@ public sealed class InlineRebuild(NpgsqlDataSource dataSource, EventTypeRegistry
         var context = new ProjectionContext(connection, tx);
         foreach (var projection in options.InlineProjections) await projection.ResetAsync(context, ct);
         await context.FlushAsync(ct);
+        context.TrackRowsIntoEmptyTables();
         // The log cannot change while streams are locked, so a second connection reads the same events ahead.
         await using var reader = await dataSource.OpenConnectionAsync(ct);
         var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, null)) { RowLimit = RowLimit }.RunAsync(context, null, options.InlineProjections, [],

@@ -37,9 +37,16 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     readonly List<(NpgsqlBatchCommand? Statement, RowInsert? Copy, string? CopyCommand)> _queued = [];
     readonly List<RowBatch> _rows = [];
     Task? _sent;
+    RowKeys? _keys;
 
     public NpgsqlConnection Connection { get; } = connection;
     public NpgsqlTransaction Transaction { get; } = transaction;
+
+    /// <summary>
+    /// From now on the projections write into empty tables (a rebuild after its reset, a replay into new shadow
+    /// tables): the row batches learn which of their rows are new (<see cref="RowKeys"/>).
+    /// </summary>
+    public void TrackRowsIntoEmptyTables() => _keys = new RowKeys();
 
     /// <summary>Rows held in pending row batches: what a replay weighs against its memory bound.</summary>
     public int PendingRows => _rows.Sum(r => r.Count);
@@ -64,7 +71,7 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     {
         foreach (var batch in _rows)
             if (batch is T found) return found;
-        var created = new T();
+        var created = new T { Keys = _keys };
         var at = _rows.FindIndex(r => r.Order > created.Order);
         _rows.Insert(at < 0 ? _rows.Count : at, created);
         return created;
@@ -131,7 +138,9 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
 
     void Enqueue(NpgsqlBatchCommand command, IReadOnlySet<string>? guests)
     {
-        WriteAhead(TablesNamedBy.GetOrAdd(command.CommandText, TablesNamed), guests);
+        var named = TablesNamedBy.GetOrAdd(command.CommandText, TablesNamed);
+        WriteAhead(named, guests);
+        _keys?.Queued(named, guests);
         Add(command);
     }
 
@@ -167,7 +176,11 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
         for (var i = 0; i < _rows.Count; i++)
         {
             if (!ahead[i]) continue;
-            if (guests is not null && _rows[i].Split(guests) is { } part) AddAll(part.Writes());
+            if (guests is not null && _rows[i].Split(guests) is { } part)
+            {
+                part.Keys = _keys;
+                AddAll(part.Writes());
+            }
             else
             {
                 AddAll(_rows[i].Writes());

@@ -52,6 +52,12 @@ public abstract class RowBatch
     /// </summary>
     public abstract IEnumerable<RowWrite> Writes();
 
+    /// <summary>
+    /// In a replay into empty tables, the keys of the rows written so far (<see cref="RowKeys"/>); null when the tables
+    /// may hold anything (an append's projections, a runner's batch).
+    /// </summary>
+    internal RowKeys? Keys { get; set; }
+
     readonly HashSet<string> _shared = new(StringComparer.Ordinal);
 
     /// <summary>

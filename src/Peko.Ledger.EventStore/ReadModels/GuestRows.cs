@@ -141,13 +141,18 @@ public sealed class GuestOrderRows : RowBatch
                 where o.chain_id = m.chain_id and o.restaurant_id = m.restaurant_id and o.order_id = m.order_id
                 """, Texts(_handedOn.Keys.Select(k => k.ChainId)), Texts(_handedOn.Keys.Select(k => k.RestaurantId)),
                 Texts(_handedOn.Keys.Select(k => k.OrderId)), Texts(_handedOn.Values));
-        if (_orders.Count > 0)
+        // In a replay into empty tables, an order already written keeps its first guest, and the rest are new.
+        var orders = _orders.ToLookup(o => Keys?.Ask("guest_orders", o.Key, guestId: null) ?? RowState.Unknown);
+        if (orders[RowState.New].ToList() is { Count: > 0 } added)
+            yield return Insert("guest_orders", added).Text("chain_id", o => o.Key.ChainId)
+                .Text("restaurant_id", o => o.Key.RestaurantId).Text("order_id", o => o.Key.OrderId).Text("guest_id", o => o.Value);
+        if (orders[RowState.Unknown].ToList() is { Count: > 0 } unknown)
             yield return Command("""
                 insert into ledger.guest_orders (chain_id, restaurant_id, order_id, guest_id)
                 select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
                 on conflict do nothing
-                """, Texts(_orders.Keys.Select(k => k.ChainId)), Texts(_orders.Keys.Select(k => k.RestaurantId)),
-                Texts(_orders.Keys.Select(k => k.OrderId)), Texts(_orders.Values));
+                """, Texts(unknown.Select(o => o.Key.ChainId)), Texts(unknown.Select(o => o.Key.RestaurantId)),
+                Texts(unknown.Select(o => o.Key.OrderId)), Texts(unknown.Select(o => o.Value)));
     }
 }
 
@@ -178,13 +183,19 @@ public sealed class GuestVisitRows : RowBatch
 
     public override IEnumerable<RowWrite> Writes()
     {
-        if (_visits.Count > 0)
+        // In a replay into empty tables, a guest's first visit at a restaurant is a new row.
+        var visits = _visits.ToLookup(v => Keys?.Ask("guest_visits", v.Key, v.Key.GuestId) == RowState.New);
+        if (visits[true].ToList() is { Count: > 0 } added)
+            yield return Insert("guest_visits", added).Text("chain_id", v => v.Key.ChainId)
+                .Text("restaurant_id", v => v.Key.RestaurantId).Text("guest_id", v => v.Key.GuestId)
+                .Instant("last_visit_at", v => v.Value);
+        if (visits[false].ToList() is { Count: > 0 } later)
             yield return Command("""
                 insert into ledger.guest_visits (chain_id, restaurant_id, guest_id, last_visit_at)
                 select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
                 on conflict (chain_id, restaurant_id, guest_id)
                 do update set last_visit_at = greatest(ledger.guest_visits.last_visit_at, excluded.last_visit_at)
-                """, Texts(_visits.Keys.Select(k => k.ChainId)), Texts(_visits.Keys.Select(k => k.RestaurantId)),
-                Texts(_visits.Keys.Select(k => k.GuestId)), Instants(_visits.Values));
+                """, Texts(later.Select(v => v.Key.ChainId)), Texts(later.Select(v => v.Key.RestaurantId)),
+                Texts(later.Select(v => v.Key.GuestId)), Instants(later.Select(v => v.Value)));
     }
 }
