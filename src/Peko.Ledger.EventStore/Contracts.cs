@@ -43,6 +43,28 @@ public sealed record StreamAppend(string StreamId, string Kind, ExpectedVersion 
         : this(streamId, kind, expected, (IReadOnlyList<object>)events) { }
 }
 
+/// <summary>
+/// The parts of a stored event beyond its position, type, data and chain, which every read gives. A replay reads only
+/// those its projections say they read (<see cref="Projections.IProjection.Reads"/>); a part not read is empty in
+/// the <see cref="StoredEvent"/> (an empty stream id, version 0, the default instant, <see cref="EventMetadata.None"/>).
+/// </summary>
+[Flags]
+public enum EventParts
+{
+    None = 0,
+
+    /// <summary><see cref="StoredEvent.StreamId"/> and <see cref="StoredEvent.Version"/>.</summary>
+    Stream = 1,
+
+    /// <summary><see cref="StoredEvent.RecordedAt"/>.</summary>
+    RecordedAt = 2,
+
+    /// <summary><see cref="StoredEvent.Metadata"/>.</summary>
+    Metadata = 4,
+
+    All = Stream | RecordedAt | Metadata,
+}
+
 /// <summary>An event as stored: its position in the global log and its stream, its data and metadata.</summary>
 public sealed record StoredEvent(
     long Seq,

@@ -5,40 +5,53 @@ namespace Peko.Ledger.EventStore;
 /// <summary>Reads event rows into <see cref="StoredEvent"/>s; the one place that knows the column order.</summary>
 static class EventRows
 {
-    public const string Columns =
-        "seq, tx_id, stream_id, version, type, data, chain_id, recorded_at, " +
-        "correlation_id, causation_id, actor, restaurant_id, idempotency_key";
+    /// <summary>Every column of an event row, as <see cref="Read"/> takes them.</summary>
+    public static readonly string Columns = ColumnsOf(EventParts.All);
+
+    /// <summary>The columns of <paramref name="parts"/> (and the position, type, data and chain), as <see cref="Read"/> takes them.</summary>
+    public static string ColumnsOf(EventParts parts) =>
+        "seq, tx_id, type, data, chain_id" +
+        (parts.HasFlag(EventParts.Stream) ? ", stream_id, version" : "") +
+        (parts.HasFlag(EventParts.RecordedAt) ? ", recorded_at" : "") +
+        (parts.HasFlag(EventParts.Metadata) ? ", correlation_id, causation_id, actor, restaurant_id, idempotency_key" : "");
 
     public static async Task<List<StoredEvent>> ReadAllAsync(NpgsqlCommand command, EventTypeRegistry types,
-        CancellationToken ct)
+        CancellationToken ct, EventParts parts = EventParts.All)
     {
         var events = new List<StoredEvent>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) events.Add(Read(reader, types));
+        while (await reader.ReadAsync(ct)) events.Add(Read(reader, types, parts));
         return events;
     }
 
-    public static StoredEvent Read(NpgsqlDataReader r, EventTypeRegistry types)
+    /// <summary>An event of a row selected with <see cref="ColumnsOf"/>(<paramref name="parts"/>).</summary>
+    public static StoredEvent Read(NpgsqlDataReader r, EventTypeRegistry types, EventParts parts = EventParts.All)
     {
-        var typeName = r.GetString(4);
+        var typeName = r.GetString(2);
+        var next = 5;
+        var (streamId, version) = parts.HasFlag(EventParts.Stream) ? (r.GetString(next++), r.GetInt64(next++)) : ("", 0L);
+        var recordedAt = parts.HasFlag(EventParts.RecordedAt) ? r.GetFieldValue<DateTimeOffset>(next++) : default;
+        var metadata = parts.HasFlag(EventParts.Metadata)
+            ? new EventMetadata
+            {
+                CorrelationId = NullableString(r, next++),
+                CausationId = NullableString(r, next++),
+                Actor = NullableString(r, next++),
+                RestaurantId = NullableString(r, next++),
+                IdempotencyKey = NullableString(r, next++),
+            }
+            : EventMetadata.None;
         return new StoredEvent(
             Seq: r.GetInt64(0),
             TxId: r.GetFieldValue<ulong>(1),
-            StreamId: r.GetString(2),
-            Version: r.GetInt64(3),
+            StreamId: streamId,
+            Version: version,
             TypeName: typeName,
             // The jsonb's UTF-8 text as it comes, parsed as it is: no string in between, decoded and encoded again.
-            Data: types.Deserialize(typeName, r.GetFieldValue<byte[]>(5)),
-            ChainId: r.GetString(6),
-            RecordedAt: r.GetFieldValue<DateTimeOffset>(7),
-            Metadata: new EventMetadata
-            {
-                CorrelationId = NullableString(r, 8),
-                CausationId = NullableString(r, 9),
-                Actor = NullableString(r, 10),
-                RestaurantId = NullableString(r, 11),
-                IdempotencyKey = NullableString(r, 12),
-            });
+            Data: types.Deserialize(typeName, r.GetFieldValue<byte[]>(3)),
+            ChainId: r.GetString(4),
+            RecordedAt: recordedAt,
+            Metadata: metadata);
     }
 
     static string? NullableString(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);

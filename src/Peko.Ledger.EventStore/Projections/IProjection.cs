@@ -22,6 +22,12 @@ public interface IProjection
     /// <summary>The event records this projection handles; others never reach it.</summary>
     IReadOnlyCollection<Type> EventTypes { get; }
 
+    /// <summary>
+    /// What of each event it reads beyond its position, type, data and chain: a replay reads no more from the log
+    /// than its projections need (<see cref="EventParts"/>; all unless the projection says less).
+    /// </summary>
+    EventParts Reads => EventParts.All;
+
     /// <summary>Applies events in log order. Queue writes on <paramref name="context"/> to send them in one round trip.</summary>
     ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct);
 

@@ -34,18 +34,20 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
     {
         using var collection = ReplayCollection.Enter();
         var growing = new GrowingTables(filling, pageSize);
+        // The log's columns the projections read, and no more.
+        var parts = inline.Concat(asynchronous.Select(a => a.Projection)).Aggregate(EventParts.None, (all, p) => all | p.Reads);
         var inlineHandles = inline.Select(p => (p, p.EventTypes.ToHashSet())).ToList();
         var asyncHandles = asynchronous.Select(a => a.Projection.EventTypes.ToHashSet()).ToList();
         var replayed = 0L;
         if (progress is not null) await progress(0, total);
-        var next = ReadPageAsync(chainId, LogPosition.Start, ct);
+        var next = ReadPageAsync(chainId, LogPosition.Start, parts, ct);
         try
         {
             while (true)
             {
                 var page = await next;
                 if (page.Count == 0) break;
-                next = ReadPageAsync(chainId, page[^1].Position, ct);
+                next = ReadPageAsync(chainId, page[^1].Position, parts, ct);
                 // The page is in (tx_id, seq) order: each transaction's events are a run of it.
                 for (var start = 0; start < page.Count;)
                 {
@@ -96,10 +98,10 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         if (handled is not null) await projection.ApplyAsync(handled, context, ct);
     }
 
-    async Task<List<StoredEvent>> ReadPageAsync(string? chainId, LogPosition after, CancellationToken ct)
+    async Task<List<StoredEvent>> ReadPageAsync(string? chainId, LogPosition after, EventParts parts, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand($"""
-            select {EventRows.Columns} from ledger.events
+            select {EventRows.ColumnsOf(parts)} from ledger.events
             where (tx_id, seq) > ($1, $2) {(chainId is null ? "" : "and chain_id = $4")}
             order by tx_id, seq
             limit $3
@@ -108,7 +110,7 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Seq });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = pageSize });
         if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
-        return await EventRows.ReadAllAsync(command, types, ct);
+        return await EventRows.ReadAllAsync(command, types, ct, parts);
     }
 
     /// <summary>Waits for work left running when the replay stopped early; its own error would only hide the first.</summary>

@@ -18,6 +18,8 @@ public sealed class AccountingReadModel : IProjection
 
     public IReadOnlyCollection<string> Tables { get; } = ["accounting_chains", "accounting_months", "accounting_lots", "accounting_claims", "accounting_entries"];
 
+    public EventParts Reads => EventParts.None;
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(ChainCreated), typeof(AccountingSettingsChanged), typeof(MonthClosed), typeof(PointsEarned),
          typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired), typeof(PointsMovedIn),

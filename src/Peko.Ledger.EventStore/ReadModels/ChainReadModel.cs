@@ -10,6 +10,8 @@ public sealed class ChainReadModel(JsonSerializerOptions json) : IProjection
     public string Name => "chains";
     public IReadOnlyCollection<string> Tables { get; } = ["chains", "restaurants"];
 
+    public EventParts Reads => EventParts.None;
+
     public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(ChainCreated), typeof(ProgrammeChanged), typeof(RestaurantAdded)];
 
     public ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct)

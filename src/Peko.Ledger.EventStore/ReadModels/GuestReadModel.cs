@@ -12,6 +12,8 @@ public sealed class GuestReadModel : IProjection
     public string Name => "guests";
     public IReadOnlyCollection<string> Tables { get; } = ["guests", "guest_identifiers", "guest_points", "memberships", "guest_visits", "guest_orders"];
 
+    public EventParts Reads => EventParts.None;
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(GuestRegistered), typeof(GuestIdentifierLinked), typeof(GuestNamed), typeof(SpendRecorded), typeof(PointsRedeemed),
          typeof(GuestMergedInto), typeof(GuestRestored), typeof(GuestMemberMigrated)];

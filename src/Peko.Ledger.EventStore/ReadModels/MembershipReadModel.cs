@@ -10,6 +10,8 @@ public sealed class MembershipReadModel : IProjection
     public string Name => "memberships";
     public IReadOnlyCollection<string> Tables { get; } = ["memberships", "guest_spend"];
 
+    public EventParts Reads => EventParts.None;
+
     public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged), typeof(SpendMovedIn), typeof(SpendMovedOut),
         typeof(OpeningSpendMigrated)];
 

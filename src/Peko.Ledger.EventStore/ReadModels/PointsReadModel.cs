@@ -10,6 +10,8 @@ public sealed class PointsReadModel : IProjection
     public string Name => "points";
     public IReadOnlyCollection<string> Tables { get; } = ["points_lots", "guest_points", "guest_orders"];
 
+    public EventParts Reads => EventParts.None;
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(PointsEarned), typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired),
          typeof(PointsMovedIn), typeof(PointsMovedOut), typeof(OpeningBalanceMigrated)];
