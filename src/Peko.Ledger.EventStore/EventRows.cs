@@ -11,14 +11,15 @@ static class EventRows
     /// <summary>The columns of <paramref name="parts"/> (and the position, type, data and chain), as <see cref="Read"/> takes them.</summary>
     public static string ColumnsOf(EventParts parts) =>
         "seq, tx_id, type, data, chain_id" +
-        (parts.HasFlag(EventParts.Stream) ? ", stream_id, version" : "") +
-        (parts.HasFlag(EventParts.RecordedAt) ? ", recorded_at" : "") +
-        (parts.HasFlag(EventParts.Metadata) ? ", correlation_id, causation_id, actor, restaurant_id, idempotency_key" : "");
+        ((parts & EventParts.Stream) != 0 ? ", stream_id, version" : "") +
+        ((parts & EventParts.RecordedAt) != 0 ? ", recorded_at" : "") +
+        ((parts & EventParts.Metadata) != 0 ? ", correlation_id, causation_id, actor, restaurant_id, idempotency_key" : "");
 
+    /// <param name="expected">How many rows to make room for (a page's size).</param>
     public static async Task<List<StoredEvent>> ReadAllAsync(NpgsqlCommand command, EventTypeRegistry types,
-        CancellationToken ct, EventParts parts = EventParts.All)
+        CancellationToken ct, EventParts parts = EventParts.All, int expected = 0)
     {
-        var events = new List<StoredEvent>();
+        var events = new List<StoredEvent>(expected);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) events.Add(Read(reader, types, parts));
         return events;
@@ -29,9 +30,9 @@ static class EventRows
     {
         var typeName = r.GetString(2);
         var next = 5;
-        var (streamId, version) = parts.HasFlag(EventParts.Stream) ? (r.GetString(next++), r.GetInt64(next++)) : ("", 0L);
-        var recordedAt = parts.HasFlag(EventParts.RecordedAt) ? r.GetFieldValue<DateTimeOffset>(next++) : default;
-        var metadata = parts.HasFlag(EventParts.Metadata)
+        var (streamId, version) = (parts & EventParts.Stream) != 0 ? (r.GetString(next++), r.GetInt64(next++)) : ("", 0L);
+        var recordedAt = (parts & EventParts.RecordedAt) != 0 ? r.GetFieldValue<DateTimeOffset>(next++) : default;
+        var metadata = (parts & EventParts.Metadata) != 0
             ? new EventMetadata
             {
                 CorrelationId = NullableString(r, next++),

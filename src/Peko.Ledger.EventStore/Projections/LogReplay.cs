@@ -110,7 +110,7 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Seq });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = pageSize });
         if (chainId is not null) command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
-        return await EventRows.ReadAllAsync(command, types, ct, parts);
+        return await EventRows.ReadAllAsync(command, types, ct, parts, pageSize);
     }
 
     /// <summary>Waits for work left running when the replay stopped early; its own error would only hide the first.</summary>

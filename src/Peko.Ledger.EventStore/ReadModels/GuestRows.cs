@@ -142,11 +142,17 @@ public sealed class GuestOrderRows : RowBatch
                 """, Texts(_handedOn.Keys.Select(k => k.ChainId)), Texts(_handedOn.Keys.Select(k => k.RestaurantId)),
                 Texts(_handedOn.Keys.Select(k => k.OrderId)), Texts(_handedOn.Values));
         // In a replay into empty tables, an order already written keeps its first guest, and the rest are new.
-        var orders = _orders.ToLookup(o => Keys?.Ask("guest_orders", o.Key, guestId: null) ?? RowState.Unknown);
-        if (orders[RowState.New].ToList() is { Count: > 0 } added)
+        List<KeyValuePair<(string ChainId, string RestaurantId, string OrderId), string>> added = [], unknown = [];
+        foreach (var order in _orders)
+        {
+            var state = Keys?.Ask("guest_orders", order.Key, guestId: null) ?? RowState.Unknown;
+            if (state == RowState.New) added.Add(order);
+            else if (state == RowState.Unknown) unknown.Add(order);
+        }
+        if (added.Count > 0)
             yield return Insert("guest_orders", added).Text("chain_id", o => o.Key.ChainId)
                 .Text("restaurant_id", o => o.Key.RestaurantId).Text("order_id", o => o.Key.OrderId).Text("guest_id", o => o.Value);
-        if (orders[RowState.Unknown].ToList() is { Count: > 0 } unknown)
+        if (unknown.Count > 0)
             yield return Command("""
                 insert into ledger.guest_orders (chain_id, restaurant_id, order_id, guest_id)
                 select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
@@ -184,12 +190,14 @@ public sealed class GuestVisitRows : RowBatch
     public override IEnumerable<RowWrite> Writes()
     {
         // In a replay into empty tables, a guest's first visit at a restaurant is a new row.
-        var visits = _visits.ToLookup(v => Keys?.Ask("guest_visits", v.Key, v.Key.GuestId) == RowState.New);
-        if (visits[true].ToList() is { Count: > 0 } added)
+        List<KeyValuePair<(string ChainId, string RestaurantId, string GuestId), DateTimeOffset>> added = [], later = [];
+        foreach (var visit in _visits)
+            (Keys?.Ask("guest_visits", visit.Key, visit.Key.GuestId) == RowState.New ? added : later).Add(visit);
+        if (added.Count > 0)
             yield return Insert("guest_visits", added).Text("chain_id", v => v.Key.ChainId)
                 .Text("restaurant_id", v => v.Key.RestaurantId).Text("guest_id", v => v.Key.GuestId)
                 .Instant("last_visit_at", v => v.Value);
-        if (visits[false].ToList() is { Count: > 0 } later)
+        if (later.Count > 0)
             yield return Command("""
                 insert into ledger.guest_visits (chain_id, restaurant_id, guest_id, last_visit_at)
                 select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])

@@ -70,7 +70,7 @@ public sealed class GuestSpendRows : RowBatch
     }
 
     readonly Dictionary<(string GuestId, string RestaurantId, string OrderId), NewSpend> _new = [];
-    readonly List<((string, string, string) Key, NewSpend Row)> _again = []; // recorded twice: the key refuses it
+    readonly List<KeyValuePair<(string, string, string), NewSpend>> _again = []; // recorded twice: the key refuses it
     readonly Dictionary<(string GuestId, string RestaurantId, string OrderId), decimal> _changes = [];
     readonly Dictionary<string, List<(string GuestId, string RestaurantId, string OrderId)>> _keysOf = new(StringComparer.Ordinal);
 
@@ -96,7 +96,7 @@ public sealed class GuestSpendRows : RowBatch
     {
         var row = new NewSpend(chainId, occurredAt, amount);
         if (_new.TryAdd((guestId, restaurantId, orderId), row)) Index((guestId, restaurantId, orderId));
-        else _again.Add(((guestId, restaurantId, orderId), row));
+        else _again.Add(new((guestId, restaurantId, orderId), row));
     }
 
     void Index((string GuestId, string RestaurantId, string OrderId) key)
@@ -118,11 +118,11 @@ public sealed class GuestSpendRows : RowBatch
 
     public override IEnumerable<RowWrite> Writes()
     {
-        var rows = _new.Select(r => (r.Key, Row: r.Value)).Concat(_again).ToList();
+        IReadOnlyCollection<KeyValuePair<(string, string, string), NewSpend>> rows = _again.Count == 0 ? _new : [.. _new, .. _again];
         if (rows.Count > 0)
             yield return Insert("guest_spend", rows).Text("guest_id", r => r.Key.Item1).Text("restaurant_id", r => r.Key.Item2)
-                .Text("order_id", r => r.Key.Item3).Text("chain_id", r => r.Row.ChainId).Instant("occurred_at", r => r.Row.OccurredAt)
-                .Numeric("amount", r => r.Row.Amount);
+                .Text("order_id", r => r.Key.Item3).Text("chain_id", r => r.Value.ChainId).Instant("occurred_at", r => r.Value.OccurredAt)
+                .Numeric("amount", r => r.Value.Amount);
         if (_changes.Count > 0)
             yield return Command("""
                 update ledger.guest_spend s set amount = s.amount + u.change

@@ -54,7 +54,7 @@ public sealed class PointsLotRows : RowBatch
     {
         if (_new.Count > 0)
         {
-            var lots = _new.Values.Concat(_again).ToList();
+            IReadOnlyCollection<NewLot> lots = _again.Count == 0 ? _new.Values : [.. _new.Values, .. _again];
             yield return Insert("points_lots", lots).Text("lot_id", l => l.LotId).Text("chain_id", l => l.ChainId)
                 .Text("guest_id", l => l.GuestId).Text("restaurant_id", l => l.RestaurantId).Text("order_id", l => l.OrderId)
                 .Long("points", l => l.Points).Long("remaining", l => l.Remaining).Instant("earned_at", l => l.EarnedAt)
