@@ -32,6 +32,7 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     public const int DefaultRowLimit = 1_000_000;
 
     static readonly ConcurrentDictionary<string, string[]> TablesNamedBy = new(StringComparer.Ordinal);
+    static readonly ConcurrentDictionary<string, string[]> TablesWrittenBy = new(StringComparer.Ordinal);
 
     /// <summary>What is queued, in order: a statement, or new rows copied in (with the COPY command, redirected).</summary>
     readonly List<(NpgsqlBatchCommand? Statement, RowInsert? Copy, string? CopyCommand)> _queued = [];
@@ -140,7 +141,7 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     {
         var named = TablesNamedBy.GetOrAdd(command.CommandText, TablesNamed);
         WriteAhead(named, guests);
-        _keys?.Queued(named, guests);
+        _keys?.Queued(named.Length == 0 ? [] : TablesWrittenBy.GetOrAdd(command.CommandText, TablesWritten), guests, named.Length == 0);
         Add(command);
     }
 
@@ -218,6 +219,14 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     static string[] TablesNamed(string sql) =>
         [.. LedgerTable().Matches(sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
 
+    /// <summary>The tables a statement inserts into, updates, deletes from or truncates (by name, not through functions).</summary>
+    static string[] TablesWritten(string sql) =>
+        [.. LedgerTableWritten().Matches(sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
+
     [GeneratedRegex(@"\bledger\.([a-z_][a-z0-9_]*)\b", RegexOptions.CultureInvariant)]
     private static partial Regex LedgerTable();
+
+    [GeneratedRegex(@"\b(?:insert\s+into|update|delete\s+from|truncate(?:\s+table)?)\s+ledger\.([a-z_][a-z0-9_]*)\b",
+        RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex LedgerTableWritten();
 }

@@ -5,9 +5,11 @@ namespace Peko.Ledger.EventStore.Projections;
 /// the keys its row batches have written. A batch that inserts a row "unless it is there" (an order's first guest, a
 /// guest's last visit at a restaurant) then knows which of its rows are new and inserts those plainly (copied in when
 /// many, <see cref="RowInsert"/>), with no conflict check; and which are there already. Queued statements write rows
-/// no batch knows of: once one has named a table, the rows of the guests it was queued for
-/// (<see cref="ProjectionContext.QueueForGuests"/>), or all the table's rows when it was queued for no guests or the
-/// table's keys do not say whose a row is, are <see cref="RowState.Unknown"/> from then on. It keeps every key asked
+/// no batch knows of: once one has written a table (it inserts into, updates,
+/// deletes from or truncates <c>ledger.&lt;table&gt;</c>; one that names no table may write any), the rows of the
+/// guests it was queued for (<see cref="ProjectionContext.QueueForGuests"/>), or all the table's rows when it was
+/// queued for no guests or the table's keys do not say whose a row is, are <see cref="RowState.Unknown"/> from then
+/// on. A statement that writes a table through a function, not by name, must name no table. It keeps every key asked
 /// about (about 100 bytes each) until the replay ends.
 /// </summary>
 public sealed class RowKeys
@@ -36,10 +38,13 @@ public sealed class RowKeys
         return keys.Add(key) ? RowState.New : RowState.There;
     }
 
-    /// <summary>A statement naming <paramref name="tables"/> (none: it may write any) was queued for <paramref name="guests"/> (null: all).</summary>
-    internal void Queued(IReadOnlyCollection<string> tables, IEnumerable<string>? guests)
+    /// <summary>
+    /// A statement writing <paramref name="tables"/> was queued for <paramref name="guests"/> (null: all rows);
+    /// <paramref name="namesNoTable"/>: it names no table at all, so it may write any.
+    /// </summary>
+    internal void Queued(IReadOnlyCollection<string> tables, IEnumerable<string>? guests, bool namesNoTable)
     {
-        if (tables.Count == 0)
+        if (namesNoTable)
         {
             _allUnknown = true;
             foreach (var t in _tables.Values) t.AllUnknown = true;

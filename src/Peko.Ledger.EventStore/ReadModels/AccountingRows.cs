@@ -18,13 +18,26 @@ public sealed class AccountingLotRows : RowBatch
 
     public override IEnumerable<RowWrite> Writes()
     {
-        if (_lots.Count > 0)
+        // In a replay into empty tables, a lot already written keeps its first record, and the rest are new.
+        List<KeyValuePair<string, (string ChainId, LotIssued Lot)>> added = new(_lots.Count), unknown = [];
+        foreach (var lot in _lots)
+        {
+            var state = Keys?.Ask("accounting_lots", lot.Key, guestId: null) ?? RowState.Unknown;
+            if (state == RowState.New) added.Add(lot);
+            else if (state == RowState.Unknown) unknown.Add(lot);
+        }
+        if (added.Count > 0)
+            yield return Insert("accounting_lots", added).Text("lot_id", l => l.Key).Text("chain_id", l => l.Value.ChainId)
+                .Text("issued_by", l => l.Value.Lot.IssuedBy).Text("order_id", l => l.Value.Lot.OrderId)
+                .Numeric("point_value", l => l.Value.Lot.PointValue);
+        if (unknown.Count > 0)
             yield return Command("""
                 insert into ledger.accounting_lots (lot_id, chain_id, issued_by, order_id, point_value)
                 select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[])
                 on conflict (lot_id) do nothing
-                """, Texts(_lots.Keys), Texts(_lots.Values.Select(l => l.ChainId)), Texts(_lots.Values.Select(l => l.Lot.IssuedBy)),
-                Texts(_lots.Values.Select(l => l.Lot.OrderId)), Numerics(_lots.Values.Select(l => l.Lot.PointValue)));
+                """, Texts(unknown.Select(l => l.Key)), Texts(unknown.Select(l => l.Value.ChainId)),
+                Texts(unknown.Select(l => l.Value.Lot.IssuedBy)), Texts(unknown.Select(l => l.Value.Lot.OrderId)),
+                Numerics(unknown.Select(l => l.Value.Lot.PointValue)));
     }
 }
 
