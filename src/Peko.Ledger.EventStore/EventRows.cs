@@ -1,3 +1,4 @@
+using System.Buffers;
 using Npgsql;
 
 namespace Peko.Ledger.EventStore;
@@ -48,12 +49,35 @@ static class EventRows
             StreamId: streamId,
             Version: version,
             TypeName: typeName,
-            // The jsonb's UTF-8 text as it comes, parsed as it is: no string in between, decoded and encoded again.
-            Data: types.Deserialize(typeName, r.GetFieldValue<byte[]>(3)),
+            Data: Data(r, 3, typeName, types),
             ChainId: r.GetString(4),
             RecordedAt: recordedAt,
             Metadata: metadata);
     }
+
+    /// <summary>
+    /// The jsonb column as it comes (its binary form: a version byte, then the JSON's UTF-8 text), parsed from a pooled
+    /// buffer: no string and no array per event in between.
+    /// </summary>
+    static object Data(NpgsqlDataReader r, int ordinal, string typeName, EventTypeRegistry types)
+    {
+        using var stream = r.GetStream(ordinal);
+        var length = checked((int)stream.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            stream.ReadExactly(buffer, 0, length);
+            if (length == 0 || buffer[0] != JsonbVersion)
+                throw new InvalidDataException($"An event's jsonb came in an unknown binary format (version {(length == 0 ? "none" : buffer[0])}).");
+            return types.Deserialize(typeName, buffer.AsSpan(1, length - 1));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    const byte JsonbVersion = 1;
 
     static string? NullableString(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 }

@@ -76,7 +76,7 @@ public sealed class EventTypeRegistry
     public object Deserialize(string typeName, string json) => Deserialize(typeName, Encoding.UTF8.GetBytes(json));
 
     /// <summary>Loads a stored row from its JSON as UTF-8 (as PostgreSQL sends it); never throws.</summary>
-    public object Deserialize(string typeName, byte[] utf8)
+    public object Deserialize(string typeName, ReadOnlySpan<byte> utf8)
     {
         try
         {
@@ -104,7 +104,7 @@ public sealed class EventTypeRegistry
         }
     }
 
-    static string Text(byte[] utf8) => Encoding.UTF8.GetString(utf8);
+    static string Text(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 
     string FinalName(string name)
     {

@@ -28,7 +28,10 @@ public interface IProjection
     /// </summary>
     EventParts Reads => EventParts.All;
 
-    /// <summary>Applies events in log order. Queue writes on <paramref name="context"/> to send them in one round trip.</summary>
+    /// <summary>
+    /// Applies events in log order. Queue writes on <paramref name="context"/> to send them in one round trip. The list
+    /// is the caller's, and may be reused once the call completes: keep what you need from it, not the list.
+    /// </summary>
     ValueTask ApplyAsync(IReadOnlyList<StoredEvent> events, ProjectionContext context, CancellationToken ct);
 
     /// <summary>Deletes every row this projection wrote, before a rebuild from zero.</summary>

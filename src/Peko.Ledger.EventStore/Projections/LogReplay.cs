@@ -36,8 +36,9 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         var growing = new GrowingTables(filling, pageSize);
         // The log's columns the projections read, and no more.
         var parts = inline.Concat(asynchronous.Select(a => a.Projection)).Aggregate(EventParts.None, (all, p) => all | p.Reads);
-        var inlineHandles = inline.Select(p => (p, p.EventTypes.ToHashSet())).ToList();
-        var asyncHandles = asynchronous.Select(a => a.Projection.EventTypes.ToHashSet()).ToList();
+        // Each projection's events of a run are gathered in one list, reused (IProjection.ApplyAsync keeps none).
+        var inlineHandles = inline.Select(p => (p, p.EventTypes.ToHashSet(), new List<StoredEvent>())).ToList();
+        var asyncHandles = asynchronous.Select(a => (a.Projection.EventTypes.ToHashSet(), new List<StoredEvent>())).ToList();
         var replayed = 0L;
         if (progress is not null) await progress(0, total);
         var next = ReadPageAsync(chainId, LogPosition.Start, parts, ct);
@@ -53,12 +54,12 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
                 {
                     var end = start + 1;
                     while (end < page.Count && page[end].TxId == page[start].TxId) end++;
-                    foreach (var (projection, handles) in inlineHandles)
-                        await ApplyAsync(projection, handles, page, start, end, e => true, context, ct);
+                    foreach (var (projection, handles, handled) in inlineHandles)
+                        await ApplyAsync(projection, handles, handled, page, start, end, e => true, context, ct);
                     start = end;
                 }
-                foreach (var ((projection, upTo), handles) in asynchronous.Zip(asyncHandles))
-                    await ApplyAsync(projection, handles, page, 0, page.Count, e => e.Position <= upTo, context, ct);
+                foreach (var ((projection, upTo), (handles, handled)) in asynchronous.Zip(asyncHandles))
+                    await ApplyAsync(projection, handles, handled, page, 0, page.Count, e => e.Position <= upTo, context, ct);
                 var writeRows = context.PendingRows >= RowLimit;
                 await context.SendAsync(writeRows, ct);
                 replayed += page.Count;
@@ -88,14 +89,18 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Applies the events of page[start..end) that the projection handles and <paramref name="included"/> keeps.</summary>
-    static async Task ApplyAsync(IProjection projection, HashSet<Type> handles, List<StoredEvent> page, int start, int end,
-        Func<StoredEvent, bool> included, ProjectionContext context, CancellationToken ct)
+    /// <summary>
+    /// Applies the events of page[start..end) that the projection handles and <paramref name="included"/> keeps,
+    /// gathered in <paramref name="handled"/>.
+    /// </summary>
+    static async Task ApplyAsync(IProjection projection, HashSet<Type> handles, List<StoredEvent> handled,
+        List<StoredEvent> page, int start, int end, Func<StoredEvent, bool> included, ProjectionContext context,
+        CancellationToken ct)
     {
-        List<StoredEvent>? handled = null;
+        handled.Clear();
         for (var i = start; i < end; i++)
-            if (handles.Contains(page[i].Data.GetType()) && included(page[i])) (handled ??= []).Add(page[i]);
-        if (handled is not null) await projection.ApplyAsync(handled, context, ct);
+            if (handles.Contains(page[i].Data.GetType()) && included(page[i])) handled.Add(page[i]);
+        if (handled.Count > 0) await projection.ApplyAsync(handled, context, ct);
     }
 
     async Task<List<StoredEvent>> ReadPageAsync(string? chainId, LogPosition after, EventParts parts, CancellationToken ct)
