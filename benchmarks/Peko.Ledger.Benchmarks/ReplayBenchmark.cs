@@ -54,10 +54,12 @@ static class ReplayBenchmark
             summary.Add($"Generate + bulk load of {loaded.Events:N0} events (not a target)", loaded.Events / loaded.Elapsed.TotalSeconds, "events/s");
             logEvents = loaded.Events;
         }
-        // --warm-up N (20,000 by default; 0 for none): the service runs for weeks, its code compiled and optimized by
-        // the time an operator rebuilds; this process has just started. So the phases run once first over a small
-        // history of their own, and the figures below are those of a process that has done the work once.
-        var warmUp = args.Int("warm-up", 20_000);
+        // --warm-up N (100,000 by default; 0 for none): the service runs for weeks, its code compiled and optimized by
+        // the time an operator rebuilds; this process has just started, and the runtime compiles a method's optimized
+        // code only once it has been called often, in the background. So the phases run once first over a smaller
+        // history of their own. Each phase prints the compiling still done while it ran (about 2 s of a cold
+        // rebuild's CPU, 0.8 s after this warm-up: docs/benchmarks.md).
+        var warmUp = args.Int("warm-up", 100_000);
         if (warmUp > 0)
         {
             var clock0 = Stopwatch.StartNew();
@@ -176,27 +178,28 @@ static class ReplayBenchmark
     {
         readonly int? _postmaster;
         double _self, _server;
-        TimeSpan _paused;
+        TimeSpan _paused, _jit;
         long _allocated;
 
         public PhaseCpu(string? dataDirectory)
         {
             _postmaster = ProcessCpu.Postmaster(dataDirectory);
-            (_self, _server, _paused, _allocated) = Now();
+            (_self, _server, _paused, _allocated, _jit) = Now();
         }
 
-        (double Self, double Server, TimeSpan Paused, long Allocated) Now() =>
+        (double Self, double Server, TimeSpan Paused, long Allocated, TimeSpan Jit) Now() =>
             (ProcessCpu.Seconds(Environment.ProcessId), _postmaster is { } pm ? ProcessCpu.ClusterSeconds(pm) : 0,
-             GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+             GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(), System.Runtime.JitInfo.GetCompilationTime());
 
         public void Print()
         {
-            var (self, server, paused, allocated) = Now();
+            var (self, server, paused, allocated, jit) = Now();
             Console.WriteLine($"  CPU: this process {self - _self:0.0} s, PostgreSQL " +
                               (_postmaster is null ? "unknown (set PEKO_BENCH_POSTGRES_DATA)" : $"{server - _server:0.0} s") +
                               $"; garbage collector: paused {(paused - _paused).TotalSeconds:0.0} s, " +
-                              $"{(allocated - _allocated) / (1024.0 * 1024 * 1024):0.0} GiB allocated");
-            (_self, _server, _paused, _allocated) = (self, server, paused, allocated);
+                              $"{(allocated - _allocated) / (1024.0 * 1024 * 1024):0.0} GiB allocated; " +
+                              $"compiling code (JIT) {(jit - _jit).TotalSeconds:0.00} s");
+            (_self, _server, _paused, _allocated, _jit) = (self, server, paused, allocated, jit);
         }
     }
 
