@@ -111,6 +111,7 @@ static class ReplayBenchmark
 
         if (!phases.Contains("replay"))
         {
+            summary.Add("Peak working set of this process", Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024), "MiB");
             summary.Print();
             return summary.AllPassed;
         }
