@@ -33,6 +33,7 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
 
     static readonly ConcurrentDictionary<string, string[]> TablesNamedBy = new(StringComparer.Ordinal);
     static readonly ConcurrentDictionary<string, string[]> TablesWrittenBy = new(StringComparer.Ordinal);
+    static readonly ConcurrentDictionary<string, string[]> TablesOnlyInsertedIntoBy = new(StringComparer.Ordinal);
 
     /// <summary>What is queued, in order: a statement, or new rows copied in (with the COPY command, redirected).</summary>
     readonly List<(NpgsqlBatchCommand? Statement, RowInsert? Copy, string? CopyCommand)> _queued = [];
@@ -140,7 +141,7 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     void Enqueue(NpgsqlBatchCommand command, IReadOnlySet<string>? guests)
     {
         var named = TablesNamedBy.GetOrAdd(command.CommandText, TablesNamed);
-        WriteAhead(named, guests);
+        WriteAhead(named, guests, command.CommandText);
         _keys?.Queued(named.Length == 0 ? [] : TablesWrittenBy.GetOrAdd(command.CommandText, TablesWritten), guests, named.Length == 0);
         Add(command);
     }
@@ -149,10 +150,19 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     /// Writes out, ahead of a statement naming <paramref name="named"/>, the pending batches it could see or change
     /// (all of them when it names no table).
     /// </summary>
-    void WriteAhead(string[] named, IReadOnlySet<string>? guests)
+    void WriteAhead(string[] named, IReadOnlySet<string>? guests, string sql)
     {
-        if (named.Length == 0) WriteRowBatches(all: true);
-        else WriteOut(new HashSet<string>(named, StringComparer.Ordinal), _ => false, guests);
+        if (named.Length == 0)
+        {
+            WriteRowBatches(all: true);
+            return;
+        }
+        // A batch that only appends (RowBatch.AppendsOnly) commutes with a statement that only inserts into its table
+        // and writes none of the tables it reads: it stays pending.
+        var written = TablesWrittenBy.GetOrAdd(sql, TablesWritten);
+        var insertedOnly = TablesOnlyInsertedIntoBy.GetOrAdd(sql, TablesOnlyInsertedInto);
+        WriteOut(new HashSet<string>(named, StringComparer.Ordinal), _ => false, guests,
+            batch => batch.AppendsOnly && insertedOnly.Contains(batch.Tables.First()) && !batch.Tables.Skip(1).Any(written.Contains));
     }
 
     void WriteRowBatches(bool all) => WriteOut([], batch => all || !batch.Folds, null);
@@ -163,13 +173,14 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     /// walks them backwards), in their order. With <paramref name="guests"/>, of a batch that can tell guests apart
     /// only their rows.
     /// </summary>
-    void WriteOut(HashSet<string> touched, Func<RowBatch, bool> chosen, IReadOnlySet<string>? guests)
+    void WriteOut(HashSet<string> touched, Func<RowBatch, bool> chosen, IReadOnlySet<string>? guests,
+        Func<RowBatch, bool>? commutes = null)
     {
         if (_rows.Count == 0) return;
         var ahead = new bool[_rows.Count];
         for (var i = _rows.Count - 1; i >= 0; i--)
         {
-            if (!chosen(_rows[i]) && !_rows[i].Tables.Any(touched.Contains)) continue;
+            if (!chosen(_rows[i]) && (!_rows[i].Tables.Any(touched.Contains) || commutes?.Invoke(_rows[i]) == true)) continue;
             ahead[i] = true;
             touched.UnionWith(_rows[i].Tables);
         }
@@ -219,12 +230,23 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     static string[] TablesNamed(string sql) =>
         [.. LedgerTable().Matches(sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
 
+    /// <summary>The tables a statement names only as what it inserts into (it reads them nowhere).</summary>
+    static string[] TablesOnlyInsertedInto(string sql)
+    {
+        var inserted = LedgerTableInsertedInto().Matches(sql).Select(m => m.Groups[1].Value).ToList();
+        var named = LedgerTable().Matches(sql).Select(m => m.Groups[1].Value).ToList();
+        return [.. inserted.Distinct(StringComparer.Ordinal).Where(t => inserted.Count(i => i == t) == named.Count(n => n == t))];
+    }
+
     /// <summary>The tables a statement inserts into, updates, deletes from or truncates (by name, not through functions).</summary>
     static string[] TablesWritten(string sql) =>
         [.. LedgerTableWritten().Matches(sql).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
 
     [GeneratedRegex(@"\bledger\.([a-z_][a-z0-9_]*)\b", RegexOptions.CultureInvariant)]
     private static partial Regex LedgerTable();
+
+    [GeneratedRegex(@"\binsert\s+into\s+ledger\.([a-z_][a-z0-9_]*)\b", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex LedgerTableInsertedInto();
 
     [GeneratedRegex(@"\b(?:insert\s+into|update|delete\s+from|truncate(?:\s+table)?)\s+ledger\.([a-z_][a-z0-9_]*)\b",
         RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]

@@ -36,6 +36,13 @@ public abstract class RowBatch
     /// </summary>
     public virtual bool Folds => true;
 
+    /// <summary>
+    /// Whether its rows are only ever inserted, have no unique key, and no queued statement reads them (accounting
+    /// entries): then a queued statement that only inserts into its table (the first of <see cref="Tables"/>) and
+    /// writes none of the tables it reads (the others) commutes with it, and the batch stays pending.
+    /// </summary>
+    public virtual bool AppendsOnly => false;
+
     /// <summary>Rows pending (new rows and changes): the memory the batch holds.</summary>
     public abstract int Count { get; }
 

@@ -52,6 +52,8 @@ public sealed class AccountingEntryRows : RowBatch
 
     public override int Order => RowOrder.AccountingEntries;
     public override bool Folds => false; // inserted, seldom changed
+    // No key, never read back while projecting: a shortfall's statement booking its own entry leaves these pending.
+    public override bool AppendsOnly => true;
     // Valued with their lots' point values and booked by the chain's closed months (AccountingEntrySql.Book).
     public override IReadOnlyCollection<string> Tables { get; } = ["accounting_entries", "accounting_lots", "accounting_chains"];
     public override int Count => _entries.Count;
