@@ -178,11 +178,19 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     {
         if (_rows.Count == 0) return;
         var ahead = new bool[_rows.Count];
+        var read = new HashSet<string>(StringComparer.Ordinal); // what the batches written out so far read
         for (var i = _rows.Count - 1; i >= 0; i--)
         {
-            if (!chosen(_rows[i]) && (!_rows[i].Tables.Any(touched.Contains) || commutes?.Invoke(_rows[i]) == true)) continue;
+            var batch = _rows[i];
+            if (!chosen(batch))
+            {
+                if (!batch.Tables.Any(touched.Contains)) continue;
+                // Stays pending, unless a batch written out (a later one) reads its rows.
+                if (commutes?.Invoke(batch) == true && !read.Contains(batch.Tables.First())) continue;
+            }
             ahead[i] = true;
-            touched.UnionWith(_rows[i].Tables);
+            touched.UnionWith(batch.Tables);
+            read.UnionWith(batch.Tables.Skip(1));
         }
         var written = new List<RowBatch>();
         for (var i = 0; i < _rows.Count; i++)
