@@ -35,33 +35,68 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
     public async Task<ReplayReport> VerifyAsync(string? chainId = null, Func<long, long, ValueTask>? progress = null,
         CancellationToken ct = default)
     {
-        var projections = options.InlineProjections.Concat(options.AsyncProjections).ToList();
-        var tables = projections.SelectMany(p => p.Tables).Distinct(StringComparer.Ordinal).ToList();
+        var inlineTables = options.InlineProjections.SelectMany(p => p.Tables).Distinct(StringComparer.Ordinal).ToList();
+        var asyncTables = options.AsyncProjections.SelectMany(p => p.Tables).Distinct(StringComparer.Ordinal).ToList();
+        var tables = inlineTables.Concat(asyncTables).Distinct(StringComparer.Ordinal).ToList();
         var redirect = Redirect(tables);
+        // The async projections replay on a session of their own when their tables are theirs alone: two server
+        // processes write (and compare) at once, each into its own shadow tables, both in the one snapshot.
+        var apart = asyncTables.Count > 0 && !asyncTables.Intersect(inlineTables, StringComparer.Ordinal).Any();
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await LargerTemporaryBuffersAsync(connection, ct);
-        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        foreach (var table in tables)
-            await Execute(connection, tx, $"create temp table {table} (like ledger.{table} including all) on commit drop", ct);
-
+        await using var tx = await ShadowSessionAsync(connection, apart ? inlineTables : tables, null, ct);
+        var snapshot = await SnapshotAsync(connection, tx, ct);
         var context = new ProjectionContext(connection, tx, redirect);
         context.TrackRowsIntoEmptyTables(); // the shadow tables were just created
         var checkpoints = await AsyncCheckpointsAsync(connection, tx, ct);
-        // A second connection reads the pages ahead, in this transaction's snapshot.
+        await using var asyncConnection = apart ? await dataSource.OpenConnectionAsync(ct) : null;
+        await using var asyncTx = asyncConnection is null ? null : await ShadowSessionAsync(asyncConnection, asyncTables, snapshot, ct);
+        var asyncContext = asyncConnection is null ? null : new ProjectionContext(asyncConnection, asyncTx!, redirect);
+        asyncContext?.TrackRowsIntoEmptyTables();
+        // Another connection reads the pages ahead, in the same snapshot.
         await using var reader = await dataSource.OpenConnectionAsync(ct);
         await using var readerTx = await reader.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        await Execute(reader, readerTx, $"set transaction snapshot '{await SnapshotAsync(connection, tx, ct)}'", ct);
-        var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, readerTx)) { RowLimit = RowLimit }.RunAsync(context, chainId, options.InlineProjections,
-            [.. options.AsyncProjections.Select(p => (p, checkpoints.GetValueOrDefault(p.Name, LogPosition.Start)))],
-            await LogReplay.CountAsync(context, chainId, ct), progress, [.. tables.Select(t => "pg_temp." + t)], ct);
+        await Execute(reader, readerTx, $"set transaction snapshot '{snapshot}'", ct);
+        var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, readerTx)) { RowLimit = RowLimit }
+            .RunAsync(new LogReplay.Target(context, [.. (apart ? inlineTables : tables).Select(t => "pg_temp." + t)]),
+                asyncContext is null ? null : new LogReplay.Target(asyncContext, [.. asyncTables.Select(t => "pg_temp." + t)]),
+                chainId, options.InlineProjections,
+                [.. options.AsyncProjections.Select(p => (p, checkpoints.GetValueOrDefault(p.Name, LogPosition.Start)))],
+                await LogReplay.CountAsync(context, chainId, ct), progress, ct);
 
-        // The comparisons set each table against its replay: in memory (hashed) rather than sorted on disk.
+        // Each session compares the tables it replayed (both at once when the async ones replayed apart).
+        var comparisons = await Task.WhenAll(
+            CompareAllAsync(connection, tx, apart ? inlineTables : tables, chainId, ct),
+            asyncConnection is null ? Task.FromResult(new List<TableComparison>()) : CompareAllAsync(asyncConnection, asyncTx!, asyncTables, chainId, ct));
+        var byTable = comparisons.SelectMany(c => c).ToDictionary(c => c.Table, StringComparer.Ordinal);
+        await tx.RollbackAsync(ct);
+        if (asyncTx is not null) await asyncTx.RollbackAsync(ct);
+        return new ReplayReport(replayed, [.. tables.Select(t => byTable[t])]);
+    }
+
+    /// <summary>
+    /// A repeatable-read transaction (in <paramref name="snapshot"/> when given) with a temporary shadow copy of each
+    /// of <paramref name="tables"/>, dropped when it ends.
+    /// </summary>
+    static async Task<NpgsqlTransaction> ShadowSessionAsync(NpgsqlConnection connection, IEnumerable<string> tables,
+        string? snapshot, CancellationToken ct)
+    {
+        await LargerTemporaryBuffersAsync(connection, ct);
+        var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        if (snapshot is not null) await Execute(connection, tx, $"set transaction snapshot '{snapshot}'", ct);
+        foreach (var table in tables)
+            await Execute(connection, tx, $"create temp table {table} (like ledger.{table} including all) on commit drop", ct);
+        return tx;
+    }
+
+    /// <summary>The comparisons set each table against its replay: in memory (hashed) rather than sorted on disk.</summary>
+    static async Task<List<TableComparison>> CompareAllAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        IEnumerable<string> tables, string? chainId, CancellationToken ct)
+    {
         await Execute(connection, tx, $"set local work_mem = '{CompareMemory}'", ct);
         var compared = new List<TableComparison>();
         foreach (var table in tables) compared.Add(await CompareAsync(connection, tx, table, chainId, ct));
-        await tx.RollbackAsync(ct);
-        return new ReplayReport(replayed, compared);
+        return compared;
     }
 
     /// <summary>ledger.&lt;projection table&gt; becomes pg_temp.&lt;table&gt;; the event store's own tables stay.</summary>

@@ -37,9 +37,10 @@ public sealed class InlineRebuild(NpgsqlDataSource dataSource, EventTypeRegistry
         context.TrackRowsIntoEmptyTables();
         // The log cannot change while streams are locked, so a second connection reads the same events ahead.
         await using var reader = await dataSource.OpenConnectionAsync(ct);
-        var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, null)) { RowLimit = RowLimit }.RunAsync(context, null, options.InlineProjections, [],
-            await LogReplay.CountAsync(context, null, ct), progress,
-            [.. options.InlineProjections.SelectMany(p => p.Tables).Distinct().Select(t => "ledger." + t)], ct);
+        var filling = options.InlineProjections.SelectMany(p => p.Tables).Distinct().Select(t => "ledger." + t).ToList();
+        var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, null)) { RowLimit = RowLimit }
+            .RunAsync(new LogReplay.Target(context, filling), null, null, options.InlineProjections, [],
+                await LogReplay.CountAsync(context, null, ct), progress, ct);
         await tx.CommitAsync(ct);
         logger.LogInformation("Inline projections rebuilt from {Events} events", replayed);
         return replayed;

@@ -10,7 +10,9 @@ namespace Peko.Ledger.EventStore.Projections;
 /// inline rebuild (into the live tables, appends held off).
 /// <para>
 /// Three things overlap: a second connection (<paramref name="reader"/>, seeing the same events) reads the next page
-/// while this one is folded, and the writes of a page are sent without waiting while the next is folded. Row batches
+/// while this one is folded, and the writes of a page are sent without waiting while the next is folded. The async
+/// projections may write through a context of their own, on its own connection (<see cref="Target"/>): then two
+/// server processes write at once. Row batches
 /// are held across pages, up to <see cref="RowLimit"/> pending rows, so a guest's rows are written once per that many
 /// rows rather than once per page: most of a replay's cost is the rows it writes, and an update costs PostgreSQL two
 /// to three times an insert.
@@ -22,18 +24,28 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
     public sealed record Reader(NpgsqlConnection Connection, NpgsqlTransaction? Transaction);
 
     /// <summary>
+    /// Where projections write: a context, and the tables they fill there as the statements name them (analyzed as
+    /// they grow).
+    /// </summary>
+    public sealed record Target(ProjectionContext Context, IReadOnlyCollection<string> Filling);
+
+    /// <summary>
     /// Pending rows held before they are written out. The replay benchmark's process peaked at 624 MiB holding about
     /// 660,000 (with two pages of events and their garbage).
     /// </summary>
     public required int RowLimit { get; init; }
 
-    /// <param name="filling">The tables the projections fill, as the statements name them (analyzed as they grow).</param>
-    public async Task<long> RunAsync(ProjectionContext context, string? chainId, IReadOnlyList<IProjection> inline,
-        IReadOnlyList<(IProjection Projection, LogPosition UpTo)> asynchronous, long total,
-        Func<long, long, ValueTask>? progress, IReadOnlyCollection<string> filling, CancellationToken ct)
+    /// <param name="inlineTarget">Where the inline projections write (and the async ones, without <paramref name="asyncTarget"/>).</param>
+    /// <param name="asyncTarget">Where the async projections write, when they have tables of their own on another connection.</param>
+    public async Task<long> RunAsync(Target inlineTarget, Target? asyncTarget, string? chainId,
+        IReadOnlyList<IProjection> inline, IReadOnlyList<(IProjection Projection, LogPosition UpTo)> asynchronous,
+        long total, Func<long, long, ValueTask>? progress, CancellationToken ct)
     {
         using var collection = ReplayCollection.Enter();
-        var growing = new GrowingTables(filling, pageSize);
+        var context = inlineTarget.Context;
+        var asyncContext = asyncTarget?.Context ?? context;
+        List<(ProjectionContext Context, GrowingTables Growing)> targets =
+            [.. new[] { inlineTarget, asyncTarget }.OfType<Target>().Select(t => (t.Context, new GrowingTables(t.Filling, pageSize)))];
         // The log's columns the projections read, and no more.
         var parts = inline.Concat(asynchronous.Select(a => a.Projection)).Aggregate(EventParts.None, (all, p) => all | p.Reads);
         // Each projection's events of a run are gathered in one list, reused (IProjection.ApplyAsync keeps none).
@@ -59,24 +71,27 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
                     start = end;
                 }
                 foreach (var ((projection, upTo), (handles, handled)) in asynchronous.Zip(asyncHandles))
-                    await ApplyAsync(projection, handles, handled, page, 0, page.Count, e => e.Position <= upTo, context, ct);
-                var writeRows = context.PendingRows >= RowLimit;
-                await context.SendAsync(writeRows, ct);
+                    await ApplyAsync(projection, handles, handled, page, 0, page.Count, e => e.Position <= upTo, asyncContext, ct);
                 replayed += page.Count;
-                if (writeRows || growing.Due(replayed))
+                // Each target's writes go out while the next page folds (and, with two, at the same time).
+                var writeRows = targets.Select(t => t.Context.PendingRows >= RowLimit).ToList();
+                for (var i = 0; i < targets.Count; i++) await targets[i].Context.SendAsync(writeRows[i], ct);
+                for (var i = 0; i < targets.Count; i++)
                 {
-                    await context.DrainAsync();
-                    await growing.AnalyzeAsync(replayed, context.Connection, context.Transaction, ct);
+                    var (target, growing) = targets[i];
+                    if (!writeRows[i] && !growing.Due(replayed)) continue;
+                    await target.DrainAsync();
+                    await growing.AnalyzeAsync(replayed, target.Connection, target.Transaction, ct);
                 }
                 if (progress is not null) await progress(replayed, total);
             }
-            await context.FlushAsync(ct);
+            await Task.WhenAll(targets.Select(t => t.Context.FlushAsync(ct)));
             return replayed;
         }
         finally
         {
             await Quietly(next);
-            await Quietly(context.DrainAsync());
+            foreach (var (target, _) in targets) await Quietly(target.DrainAsync());
         }
     }
 
