@@ -13,6 +13,7 @@ public sealed class AsyncProjectionTests(LedgerDatabase db) : IClassFixture<Ledg
         StandbyPollInterval = TimeSpan.FromMilliseconds(50),
         RetryDelay = TimeSpan.FromMilliseconds(50),
         BatchSize = 100,
+        RebuildBatchSize = 100, // a rebuild in many batches too
     };
 
     public Task InitializeAsync() => BalanceProjection.CreateTablesAsync(db.DataSource);

@@ -92,7 +92,8 @@ public sealed class ProjectionRunner(
         }
         _checkpoint = LogPosition.Start;
         logger.LogInformation("Projection {Projection} reset; replaying the log", projection.Name);
-        return await CatchUpAsync(locked, ct, new GrowingTables([.. projection.Tables.Select(t => "ledger." + t)], options.BatchSize));
+        return await CatchUpAsync(locked, ct, new GrowingTables([.. projection.Tables.Select(t => "ledger." + t)], options.RebuildBatchSize),
+            options.RebuildBatchSize);
     }
 
     /// <summary>
@@ -100,16 +101,18 @@ public sealed class ProjectionRunner(
     /// next one is already being read (and deserialised) on another: pages below the horizon never change, so reading
     /// ahead is safe, and the database and the runner work at the same time instead of taking turns.
     /// </summary>
-    async Task<int> CatchUpAsync(LockConnection connection, CancellationToken ct, GrowingTables? filling = null)
+    async Task<int> CatchUpAsync(LockConnection connection, CancellationToken ct, GrowingTables? filling = null,
+        int? batchSize = null)
     {
+        var size = batchSize ?? options.BatchSize;
         var total = 0;
         var from = _checkpoint ??= await LoadCheckpointAsync(connection, ct);
-        var next = ReadAheadAsync(from, ct);
+        var next = ReadAheadAsync(from, size, ct);
         while (true)
         {
             var page = await next;
             if (page.Count == 0) return total;
-            Task<List<StoredEvent>>? ahead = page.Count == options.BatchSize ? ReadAheadAsync(page[^1].Position, ct) : null;
+            Task<List<StoredEvent>>? ahead = page.Count == size ? ReadAheadAsync(page[^1].Position, size, ct) : null;
             try
             {
                 await ApplyPageAsync(connection, page, ct);
@@ -121,14 +124,15 @@ public sealed class ProjectionRunner(
             }
             total += page.Count;
             if (filling is not null) await filling.AfterAsync(total, connection.Connection, null, ct);
-            next = ahead ?? ReadAheadAsync(_checkpoint!.Value, ct); // after a short page, look once more
+            next = ahead ?? ReadAheadAsync(_checkpoint!.Value, size, ct); // after a short page, look once more
         }
     }
 
-    async Task<List<StoredEvent>> ReadAheadAsync(LogPosition after, CancellationToken ct)
+    async Task<List<StoredEvent>> ReadAheadAsync(LogPosition after, int batchSize, CancellationToken ct)
     {
         await using var reader = await dataSource.OpenConnectionAsync(ct);
-        return await GlobalLog.ReadPageAsync(reader, null, types, after, options.BatchSize, _typeNames, true, ct);
+        return await GlobalLog.ReadPageAsync(reader, null, types, after, batchSize, _typeNames, true, ct,
+            projection.Reads);
     }
 
     /// <summary>
@@ -166,7 +170,8 @@ public sealed class ProjectionRunner(
     internal async Task<int> ProcessBatchAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         var from = _checkpoint ??= await LoadCheckpointAsync(connection, ct);
-        var page = await GlobalLog.ReadPageAsync(connection, null, types, from, options.BatchSize, _typeNames, true, ct);
+        var page = await GlobalLog.ReadPageAsync(connection, null, types, from, options.BatchSize, _typeNames, true, ct,
+            projection.Reads);
         if (page.Count > 0) await ApplyPageAsync(connection, page, ct);
         return page.Count;
     }
@@ -240,6 +245,11 @@ public sealed class ProjectionRunner(
 public sealed record ProjectionRunnerOptions
 {
     public int BatchSize { get; init; } = 1000;
+    /// <summary>
+    /// The events a rebuild applies per transaction: a rebuild has the log to get through, and each batch commits
+    /// (a flush of the write-ahead log) and plans its statements.
+    /// </summary>
+    public int RebuildBatchSize { get; init; } = 10_000;
     /// <summary>How long an active runner waits after finding nothing new.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
     /// <summary>How often a standby runner tries to take over the lock.</summary>
