@@ -30,7 +30,7 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
     public sealed record Target(ProjectionContext Context, IReadOnlyCollection<string> Filling);
 
     /// <summary>
-    /// Pending rows held before they are written out. The replay benchmark's process peaked at 624 MiB holding about
+    /// Pending rows held before they are written out. The replay benchmark's rebuild peaked at 462 MiB holding about
     /// 660,000 (with two pages of events and their garbage).
     /// </summary>
     public required int RowLimit { get; init; }

@@ -112,8 +112,6 @@ public abstract class RowBatch
     protected static NpgsqlParameter Dates(IEnumerable<DateOnly?> values) =>
         new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date };
 
-    protected static NpgsqlParameter Dates(IEnumerable<DateOnly> values) => Dates(values.Select(v => (DateOnly?)v));
-
     protected static NpgsqlParameter Instants(IEnumerable<DateTimeOffset> values) => Instants(values.Select(v => (DateTimeOffset?)v));
 
     /// <summary>Instants, stored as UTC (timestamptz).</summary>
