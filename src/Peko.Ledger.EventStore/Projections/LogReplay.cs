@@ -41,7 +41,6 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
         IReadOnlyList<IProjection> inline, IReadOnlyList<(IProjection Projection, LogPosition UpTo)> asynchronous,
         long total, Func<long, long, ValueTask>? progress, CancellationToken ct)
     {
-        using var collection = ReplayCollection.Enter();
         var context = inlineTarget.Context;
         var asyncContext = asyncTarget?.Context ?? context;
         List<(ProjectionContext Context, GrowingTables Growing)> targets =
