@@ -42,9 +42,10 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
         // The async projections replay on a session of their own when their tables are theirs alone: two server
         // processes write (and compare) at once, each into its own shadow tables, both in the one snapshot.
         var apart = asyncTables.Count > 0 && !asyncTables.Intersect(inlineTables, StringComparer.Ordinal).Any();
+        var mainTables = apart ? inlineTables : tables; // what the first session replays and compares
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await ShadowSessionAsync(connection, apart ? inlineTables : tables, null, ct);
+        await using var tx = await ShadowSessionAsync(connection, mainTables, null, ct);
         var snapshot = await SnapshotAsync(connection, tx, ct);
         var context = new ProjectionContext(connection, tx, redirect);
         context.TrackRowsIntoEmptyTables(); // the shadow tables were just created
@@ -58,7 +59,7 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
         await using var readerTx = await reader.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await Execute(reader, readerTx, $"set transaction snapshot '{snapshot}'", ct);
         var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, readerTx)) { RowLimit = RowLimit }
-            .RunAsync(new LogReplay.Target(context, [.. (apart ? inlineTables : tables).Select(t => "pg_temp." + t)]),
+            .RunAsync(new LogReplay.Target(context, [.. mainTables.Select(t => "pg_temp." + t)]),
                 asyncContext is null ? null : new LogReplay.Target(asyncContext, [.. asyncTables.Select(t => "pg_temp." + t)]),
                 chainId, options.InlineProjections,
                 [.. options.AsyncProjections.Select(p => (p, checkpoints.GetValueOrDefault(p.Name, LogPosition.Start)))],
@@ -66,7 +67,7 @@ public sealed class ReplayVerifier(NpgsqlDataSource dataSource, EventTypeRegistr
 
         // Each session compares the tables it replayed (both at once when the async ones replayed apart).
         var comparisons = await Task.WhenAll(
-            CompareAllAsync(connection, tx, apart ? inlineTables : tables, chainId, ct),
+            CompareAllAsync(connection, tx, mainTables, chainId, ct),
             asyncConnection is null ? Task.FromResult(new List<TableComparison>()) : CompareAllAsync(asyncConnection, asyncTx!, asyncTables, chainId, ct));
         var byTable = comparisons.SelectMany(c => c).ToDictionary(c => c.Table, StringComparer.Ordinal);
         await tx.RollbackAsync(ct);

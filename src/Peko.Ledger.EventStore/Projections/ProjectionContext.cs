@@ -141,25 +141,26 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     void Enqueue(NpgsqlBatchCommand command, IReadOnlySet<string>? guests)
     {
         var named = TablesNamedBy.GetOrAdd(command.CommandText, TablesNamed);
-        WriteAhead(named, guests, command.CommandText);
-        _keys?.Queued(named.Length == 0 ? [] : TablesWrittenBy.GetOrAdd(command.CommandText, TablesWritten), guests, named.Length == 0);
+        // A statement naming no table may write any.
+        var written = named.Length == 0 ? null : TablesWrittenBy.GetOrAdd(command.CommandText, TablesWritten);
+        WriteAhead(named, written, guests, command.CommandText);
+        _keys?.Queued(written, guests);
         Add(command);
     }
 
     /// <summary>
-    /// Writes out, ahead of a statement naming <paramref name="named"/>, the pending batches it could see or change
-    /// (all of them when it names no table).
+    /// Writes out, ahead of a statement naming <paramref name="named"/> and writing <paramref name="written"/>, the
+    /// pending batches it could see or change (all of them when it names no table: <paramref name="written"/> null).
     /// </summary>
-    void WriteAhead(string[] named, IReadOnlySet<string>? guests, string sql)
+    void WriteAhead(string[] named, string[]? written, IReadOnlySet<string>? guests, string sql)
     {
-        if (named.Length == 0)
+        if (written is null)
         {
             WriteRowBatches(all: true);
             return;
         }
         // A batch that only appends (RowBatch.AppendsOnly) commutes with a statement that only inserts into its table
         // and writes none of the tables it reads: it stays pending.
-        var written = TablesWrittenBy.GetOrAdd(sql, TablesWritten);
         var insertedOnly = TablesOnlyInsertedIntoBy.GetOrAdd(sql, TablesOnlyInsertedInto);
         WriteOut(new HashSet<string>(named, StringComparer.Ordinal), _ => false, guests,
             batch => batch.AppendsOnly && insertedOnly.Contains(batch.Tables.First()) && !batch.Tables.Skip(1).Any(written.Contains));

@@ -39,12 +39,12 @@ public sealed class RowKeys
     }
 
     /// <summary>
-    /// A statement writing <paramref name="tables"/> was queued for <paramref name="guests"/> (null: all rows);
-    /// <paramref name="namesNoTable"/>: it names no table at all, so it may write any.
+    /// A statement writing <paramref name="tables"/> (null: it names none, so it may write any) was queued for
+    /// <paramref name="guests"/> (null: all rows).
     /// </summary>
-    internal void Queued(IReadOnlyCollection<string> tables, IEnumerable<string>? guests, bool namesNoTable)
+    internal void Queued(IReadOnlyCollection<string>? tables, IEnumerable<string>? guests)
     {
-        if (namesNoTable)
+        if (tables is null)
         {
             _allUnknown = true;
             foreach (var t in _tables.Values) t.AllUnknown = true;

@@ -57,7 +57,6 @@ public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, Ledger
         }
     }
 
-    /// <summary>Counts: the streams verified, the checkpoints sealed. A finding fails the run and seals nothing.</summary>
     /// <summary>The night's tiers, then the lookup's spend percentiles from the night's spend (SpendThresholds).</summary>
     async Task<JobCounts> RecomputeTiersAsync(Domain.Chains.Chain chain, DateOnly date, CancellationToken ct)
     {
@@ -66,6 +65,7 @@ public sealed class JobRuns(NpgsqlDataSource dataSource, LedgerJobs jobs, Ledger
         return counts;
     }
 
+    /// <summary>Counts: the streams verified, the checkpoints sealed. A finding fails the run and seals nothing.</summary>
     async Task<JobCounts> SealAsync(string chainId, CancellationToken ct)
     {
         var report = await verifier.VerifyAsync(chainId, seal: true, ct);
