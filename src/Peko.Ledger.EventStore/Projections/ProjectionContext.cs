@@ -50,6 +50,9 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     /// </summary>
     public void TrackRowsIntoEmptyTables() => _keys = new RowKeys();
 
+    /// <summary>In a replay into empty tables, what it knows of the rows it wrote (<see cref="RowKeys"/>); else null.</summary>
+    internal RowKeys? Keys => _keys;
+
     /// <summary>Rows held in pending row batches: what a replay weighs against its memory bound.</summary>
     public int PendingRows => _rows.Sum(r => r.Count);
 

@@ -22,7 +22,21 @@ public sealed class RowKeys
     }
 
     readonly Dictionary<string, Table> _tables = new(StringComparer.Ordinal);
+    readonly Dictionary<Type, object> _remembered = [];
     bool _allUnknown;
+
+    /// <summary>
+    /// What a projection keeps, for as long as the replay, of the rows it wrote beyond their keys (the accounting
+    /// projection: each lot's value, each chain's zone and closed months); created on first use.
+    /// </summary>
+    public T Remembered<T>() where T : class, new()
+    {
+        if (!_remembered.TryGetValue(typeof(T), out var found)) _remembered[typeof(T)] = found = new T();
+        return (T)found;
+    }
+
+    /// <summary>Whether no queued statement may have written any row of <paramref name="table"/>.</summary>
+    public bool Knows(string table) => Of(table) is { AllUnknown: false, UnknownGuests.Count: 0 };
 
     /// <summary>
     /// Whether the row of <paramref name="table"/> under <paramref name="key"/> is there. <paramref name="guestId"/>

@@ -43,12 +43,22 @@ static class AccountingEntrySql
     const string OneEvent = "$1::text, $2::bigint, $3::timestamptz, $4::date";
 
     /// <summary>A void's shortfall: $5 guest, $6 restaurant, $7 order, $8 points; valued as the order's own lot.</summary>
-    public static readonly string ShortfallOwed = Book(
-        $"select {OneEvent}, 'voided', restaurant_id, null::text, null::text, points, points * point_value, 1 from claim", """
+    public static readonly string ShortfallOwed = Owed("""
+        coalesce((select point_value from ledger.accounting_lots
+                  where chain_id = $1 and issued_by = $6 and order_id = $7 limit 1), 0)
+        """);
+
+    /// <summary>
+    /// <see cref="ShortfallOwed"/> with the order's lot's point value given ($9), by a replay that knows it
+    /// (<see cref="AccountingFacts"/>): it reads no lot, so the pending lots need not be written out ahead of it.
+    /// </summary>
+    public static readonly string ShortfallOwedValued = Owed("$9::numeric");
+
+    static string Owed(string pointValue) => Book(
+        $"select {OneEvent}, 'voided', restaurant_id, null::text, null::text, points, points * point_value, 1 from claim", $"""
         claim as (
             insert into ledger.accounting_claims (chain_id, guest_id, restaurant_id, points, point_value)
-            select $1, $5, $6, $8, coalesce((select point_value from ledger.accounting_lots
-                                             where chain_id = $1 and issued_by = $6 and order_id = $7 limit 1), 0)
+            select $1, $5, $6, $8, {pointValue}
             returning restaurant_id, points, point_value)
         """);
 

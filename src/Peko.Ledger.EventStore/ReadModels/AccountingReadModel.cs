@@ -33,6 +33,7 @@ public sealed class AccountingReadModel : IProjection
                 case ChainCreated c:
                     context.Queue("insert into ledger.accounting_chains (chain_id, time_zone) values ($1, $2) on conflict do nothing",
                         c.ChainId, c.TimeZone);
+                    Facts(context)?.ChainCreated(c.ChainId, c.TimeZone);
                     break;
                 case AccountingSettingsChanged s:
                     context.Queue("""
@@ -48,6 +49,7 @@ public sealed class AccountingReadModel : IProjection
                         select chain_id, $2, $3, settlement_policy, expected_redemption_rate from ledger.accounting_chains
                         where chain_id = $1
                         """, m.ChainId, month, m.ClosedAt.ToUniversalTime());
+                    Facts(context)?.MonthClosed(m.ChainId, month);
                     break;
                 default:
                     Write(e, PointMovements.Of(e.Data), context);
@@ -59,7 +61,12 @@ public sealed class AccountingReadModel : IProjection
     static void Write(StoredEvent e, PointMovements movements, ProjectionContext context)
     {
         if (movements.IsEmpty) return;
-        foreach (var lot in movements.Lots) context.Rows<AccountingLotRows>().Issue(e.ChainId, lot);
+        var facts = Facts(context);
+        foreach (var lot in movements.Lots)
+        {
+            context.Rows<AccountingLotRows>().Issue(e.ChainId, lot);
+            facts?.LotIssued(e.ChainId, lot);
+        }
         foreach (var movement in movements.Movements)
             context.Rows<AccountingEntryRows>().Book(e.ChainId, e.Seq, movements.OccurredAt, movements.LocalDate, movement);
 
@@ -67,6 +74,10 @@ public sealed class AccountingReadModel : IProjection
         foreach (var shortfall in movements.Shortfalls)
             switch (shortfall)
             {
+                case ShortfallOwed s when facts is not null && context.Keys!.Knows("accounting_lots"):
+                    context.Queue(AccountingEntrySql.ShortfallOwedValued, e.ChainId, e.Seq, at, movements.LocalDate,
+                        s.GuestId, s.RestaurantId, s.OrderId, s.Points, facts.OrderLotValue(e.ChainId, s.RestaurantId, s.OrderId));
+                    break;
                 case ShortfallOwed s:
                     context.Queue(AccountingEntrySql.ShortfallOwed, e.ChainId, e.Seq, at, movements.LocalDate,
                         s.GuestId, s.RestaurantId, s.OrderId, s.Points);
@@ -79,6 +90,9 @@ public sealed class AccountingReadModel : IProjection
                     break;
             }
     }
+
+    /// <summary>In a replay into empty tables, what it knows of the accounting rows it wrote; else null.</summary>
+    static AccountingFacts? Facts(ProjectionContext context) => context.Keys?.Remembered<AccountingFacts>();
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken ct)
     {

@@ -63,8 +63,23 @@ public sealed class AccountingEntryRows : RowBatch
 
     public override IEnumerable<RowWrite> Writes()
     {
-        if (_entries.Count > 0)
-            yield return Command(AccountingEntrySql.LotMovements, Texts(_entries.Select(e => e.ChainId)),
+        if (_entries.Count == 0) yield break;
+        // A replay into empty tables knows the lots and chains it wrote, and books the entries itself.
+        if (Keys is { } keys && keys.Knows("accounting_lots") && keys.Remembered<AccountingFacts>() is var facts &&
+            facts.CanBook(_entries.Select(e => e.ChainId).Distinct()))
+        {
+            var booked = new List<AccountingEntry>(_entries.Count);
+            foreach (var (chainId, seq, at, localDate, movement) in _entries)
+                if (facts.Book(chainId, seq, at, localDate, movement) is { } entry) booked.Add(entry);
+            if (booked.Count > 0)
+                yield return Insert("accounting_entries", booked).Text("chain_id", e => e.ChainId).Long("seq", e => e.Seq)
+                    .Text("kind", e => e.Kind).Text("issued_by", e => e.IssuedBy).Text("redeemer", e => e.Redeemer)
+                    .Text("lot_id", e => e.LotId).Long("points", e => e.Points).Numeric("value", e => e.Value)
+                    .Instant("occurred_at", e => e.OccurredAt).Date("belongs_to", e => e.BelongsTo)
+                    .Date("booked_in", e => e.BookedIn).Instant("effective_at", e => e.EffectiveAt);
+            yield break;
+        }
+        yield return Command(AccountingEntrySql.LotMovements, Texts(_entries.Select(e => e.ChainId)),
                 Longs(_entries.Select(e => e.Seq)), Instants(_entries.Select(e => e.At)), Dates(_entries.Select(e => e.LocalDate)),
                 Texts(_entries.Select(e => e.Movement.Kind)), Texts(_entries.Select(e => e.Movement.LotId)),
                 Texts(_entries.Select(e => e.Movement.IssuedBy)), Texts(_entries.Select(e => e.Movement.Redeemer)),
