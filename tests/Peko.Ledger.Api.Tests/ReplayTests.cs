@@ -26,6 +26,26 @@ public sealed class ReplayTests(ChainsForAccounting api, ITestOutputHelper outpu
     static readonly int Operations = int.TryParse(Environment.GetEnvironmentVariable("PEKO_REPLAY_OPERATIONS"), out var n) ? n : 2_000;
 
     [Fact]
+    public async Task Every_index_a_projection_leaves_out_of_the_shadow_tables_is_one_of_its_tables_indexes()
+    {
+        var (dataSource, options) = (api.Services.GetRequiredService<NpgsqlDataSource>(), api.Services.GetRequiredService<LedgerStoreOptions>());
+        var projections = options.InlineProjections.Concat(options.AsyncProjections).ToList();
+        Assert.Contains(projections, p => p.IndexesForReaders.Count > 0);
+        foreach (var projection in projections)
+        {
+            await using var command = dataSource.CreateCommand("""
+                select c.relname from pg_index i join pg_class c on c.oid = i.indexrelid
+                where i.indrelid = any (select ('ledger.' || t)::regclass from unnest($1::text[]) t)
+                """);
+            command.Parameters.AddWithValue(projection.Tables.ToArray());
+            var indexes = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) indexes.Add(reader.GetString(0));
+            Assert.All(projection.IndexesForReaders, name => Assert.Contains(name, indexes));
+        }
+    }
+
+    [Fact]
     public async Task After_random_operations_the_replayed_projections_equal_the_live_ones()
     {
         var chain = await api.NewChainAsync();

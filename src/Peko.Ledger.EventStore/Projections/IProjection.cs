@@ -19,6 +19,13 @@ public interface IProjection
     /// </summary>
     IReadOnlyCollection<string> Tables { get; }
 
+    /// <summary>
+    /// Indexes of its tables that serve readers (lookups, reports, jobs) and none of its own statements: a replay's
+    /// shadow tables are made without them, since nothing the replay runs reads by them and each one costs every row
+    /// inserted. Naming one that a statement does use slows the replay; it changes none of its rows.
+    /// </summary>
+    IReadOnlyCollection<string> IndexesForReaders => [];
+
     /// <summary>The event records this projection handles; others never reach it.</summary>
     IReadOnlyCollection<Type> EventTypes { get; }
 

@@ -20,6 +20,8 @@ public sealed class AccountingReadModel : IProjection
 
     public EventParts Reads => EventParts.None;
 
+    public IReadOnlyCollection<string> IndexesForReaders { get; } = ["accounting_entries_booked", "accounting_entries_effective"];
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(ChainCreated), typeof(AccountingSettingsChanged), typeof(MonthClosed), typeof(PointsEarned),
          typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired), typeof(PointsMovedIn),

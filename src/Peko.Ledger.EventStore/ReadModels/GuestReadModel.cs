@@ -14,6 +14,8 @@ public sealed class GuestReadModel : IProjection
 
     public EventParts Reads => EventParts.None;
 
+    public IReadOnlyCollection<string> IndexesForReaders { get; } = ["guests_chain", "guests_merged_into"];
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(GuestRegistered), typeof(GuestIdentifierLinked), typeof(GuestNamed), typeof(SpendRecorded), typeof(PointsRedeemed),
          typeof(GuestMergedInto), typeof(GuestRestored), typeof(GuestMemberMigrated)];

@@ -12,6 +12,8 @@ public sealed class MembershipReadModel : IProjection
 
     public EventParts Reads => EventParts.None;
 
+    public IReadOnlyCollection<string> IndexesForReaders { get; } = ["guest_spend_chain_time"];
+
     public IReadOnlyCollection<Type> EventTypes { get; } = [typeof(SpendRecorded), typeof(SpendReversed), typeof(TierChanged), typeof(SpendMovedIn), typeof(SpendMovedOut),
         typeof(OpeningSpendMigrated)];
 

@@ -12,6 +12,8 @@ public sealed class PointsReadModel : IProjection
 
     public EventParts Reads => EventParts.None;
 
+    public IReadOnlyCollection<string> IndexesForReaders { get; } = ["points_lots_guest", "points_lots_open"];
+
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [typeof(PointsEarned), typeof(PointsRedeemed), typeof(OrderVoided), typeof(PointsAdjusted), typeof(PointsExpired),
          typeof(PointsMovedIn), typeof(PointsMovedOut), typeof(OpeningBalanceMigrated)];
