@@ -60,18 +60,22 @@ public sealed partial class ReplayVerifier(NpgsqlDataSource dataSource, EventTyp
         await using var reader = await dataSource.OpenConnectionAsync(ct);
         await using var readerTx = await reader.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await Execute(reader, readerTx, $"set transaction snapshot '{snapshot}'", ct);
+        // Each session compares the tables it replayed as soon as it wrote its last rows (both at once when the async
+        // ones replayed apart).
+        List<TableComparison> mainCompared = [], asyncCompared = [];
         var replayed = await new LogReplay(types, PageSize, new LogReplay.Reader(reader, readerTx)) { RowLimit = RowLimit }
-            .RunAsync(new LogReplay.Target(context, [.. mainTables.Select(t => "pg_temp." + t)]),
-                asyncContext is null ? null : new LogReplay.Target(asyncContext, [.. asyncTables.Select(t => "pg_temp." + t)]),
+            .RunAsync(new LogReplay.Target(context, [.. mainTables.Select(t => "pg_temp." + t)])
+                {
+                    Then = async c => mainCompared = await CompareAllAsync(connection, tx, mainTables, chainId, c),
+                },
+                asyncContext is null ? null : new LogReplay.Target(asyncContext, [.. asyncTables.Select(t => "pg_temp." + t)])
+                {
+                    Then = async c => asyncCompared = await CompareAllAsync(asyncConnection!, asyncTx!, asyncTables, chainId, c),
+                },
                 chainId, options.InlineProjections,
                 [.. options.AsyncProjections.Select(p => (p, checkpoints.GetValueOrDefault(p.Name, LogPosition.Start)))],
                 await LogReplay.CountAsync(context, chainId, ct), progress, ct);
-
-        // Each session compares the tables it replayed (both at once when the async ones replayed apart).
-        var comparisons = await Task.WhenAll(
-            CompareAllAsync(connection, tx, mainTables, chainId, ct),
-            asyncConnection is null ? Task.FromResult(new List<TableComparison>()) : CompareAllAsync(asyncConnection, asyncTx!, asyncTables, chainId, ct));
-        var byTable = comparisons.SelectMany(c => c).ToDictionary(c => c.Table, StringComparer.Ordinal);
+        var byTable = mainCompared.Concat(asyncCompared).ToDictionary(c => c.Table, StringComparer.Ordinal);
         await tx.RollbackAsync(ct);
         if (asyncTx is not null) await asyncTx.RollbackAsync(ct);
         return new ReplayReport(replayed, [.. tables.Select(t => byTable[t])]);

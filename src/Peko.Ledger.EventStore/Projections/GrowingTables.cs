@@ -19,13 +19,22 @@ sealed class GrowingTables(IReadOnlyCollection<string> qualifiedTables, long fir
         if (Due(applied)) await AnalyzeAsync(applied, connection, tx, ct);
     }
 
-    /// <summary>Analyzes now (when the events applied doubled, or a replay just wrote out many rows).</summary>
+    /// <summary>Analyzes now (when the events applied doubled).</summary>
     public async Task AnalyzeAsync(long applied, NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)
     {
-        if (qualifiedTables.Count == 0) return;
-        _next = Math.Max(_next, applied * 2);
-        await using var analyze = new NpgsqlCommand($"analyze {string.Join(", ", qualifiedTables)}", connection, tx)
-            { CommandTimeout = 0 };
+        if (Analyze(applied) is not { } sql) return;
+        await using var analyze = new NpgsqlCommand(sql, connection, tx) { CommandTimeout = 0 };
         await analyze.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// The ANALYZE statement to send now (when the events applied doubled, or a replay is writing out many rows), to run
+    /// after the writes sent with it; null when there is nothing to analyze.
+    /// </summary>
+    public string? Analyze(long applied)
+    {
+        if (qualifiedTables.Count == 0) return null;
+        _next = Math.Max(_next, applied * 2);
+        return $"analyze {string.Join(", ", qualifiedTables)}";
     }
 }

@@ -27,7 +27,11 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
     /// Where projections write: a context, and the tables they fill there as the statements name them (analyzed as
     /// they grow).
     /// </summary>
-    public sealed record Target(ProjectionContext Context, IReadOnlyCollection<string> Filling);
+    public sealed record Target(ProjectionContext Context, IReadOnlyCollection<string> Filling)
+    {
+        /// <summary>What runs on the target's connection once its last rows are written (a replay's comparison), while the other target may still be writing.</summary>
+        public Func<CancellationToken, Task>? Then { get; init; }
+    }
 
     /// <summary>
     /// Pending rows held before they are written out. The replay benchmark's rebuild peaked at 462 MiB holding about
@@ -43,8 +47,8 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
     {
         var context = inlineTarget.Context;
         var asyncContext = asyncTarget?.Context ?? context;
-        List<(ProjectionContext Context, GrowingTables Growing)> targets =
-            [.. new[] { inlineTarget, asyncTarget }.OfType<Target>().Select(t => (t.Context, new GrowingTables(t.Filling, pageSize)))];
+        List<(ProjectionContext Context, GrowingTables Growing, Func<CancellationToken, Task>? Then)> targets =
+            [.. new[] { inlineTarget, asyncTarget }.OfType<Target>().Select(t => (t.Context, new GrowingTables(t.Filling, pageSize), t.Then))];
         // The log's columns the projections read, and no more.
         var parts = inline.Concat(asynchronous.Select(a => a.Projection)).Aggregate(EventParts.None, (all, p) => all | p.Reads);
         // Each projection's events of a run are gathered in one list, reused (IProjection.ApplyAsync keeps none).
@@ -72,25 +76,26 @@ sealed class LogReplay(EventTypeRegistry types, int pageSize, LogReplay.Reader r
                 foreach (var ((projection, upTo), (handles, handled)) in asynchronous.Zip(asyncHandles))
                     await ApplyAsync(projection, handles, handled, page, 0, page.Count, e => e.Position <= upTo, asyncContext, ct);
                 replayed += page.Count;
-                // Each target's writes go out while the next page folds (and, with two, at the same time).
-                var writeRows = targets.Select(t => t.Context.PendingRows >= RowLimit).ToList();
-                for (var i = 0; i < targets.Count; i++) await targets[i].Context.SendAsync(writeRows[i], ct);
-                for (var i = 0; i < targets.Count; i++)
+                // Each target's writes go out while the next page folds (and, with two, at the same time), followed
+                // by an analyze of the tables filling when they doubled or took many rows at once.
+                foreach (var (target, growing, _) in targets)
                 {
-                    var (target, growing) = targets[i];
-                    if (!writeRows[i] && !growing.Due(replayed)) continue;
-                    await target.DrainAsync();
-                    await growing.AnalyzeAsync(replayed, target.Connection, target.Transaction, ct);
+                    var writeRows = target.PendingRows >= RowLimit;
+                    await target.SendAsync(writeRows, ct, writeRows || growing.Due(replayed) ? growing.Analyze(replayed) : null);
                 }
                 if (progress is not null) await progress(replayed, total);
             }
-            await Task.WhenAll(targets.Select(t => t.Context.FlushAsync(ct)));
+            await Task.WhenAll(targets.Select(async t =>
+            {
+                await t.Context.FlushAsync(ct);
+                if (t.Then is not null) await t.Then(ct);
+            }));
             return replayed;
         }
         finally
         {
             await Quietly(next);
-            foreach (var (target, _) in targets) await Quietly(target.DrainAsync());
+            foreach (var (target, _, _) in targets) await Quietly(target.DrainAsync());
         }
     }
 

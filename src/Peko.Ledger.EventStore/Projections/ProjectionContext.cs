@@ -99,10 +99,15 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     /// use the connection until then. Statements go in one round trip, or, around the inserts copied in, one before
     /// and one after each.
     /// </summary>
-    public async Task SendAsync(bool allRows, CancellationToken ct)
+    /// <param name="then">
+    /// A statement that reads and writes no projection row (ANALYZE), sent after the rest, with nothing written out
+    /// ahead of it.
+    /// </param>
+    public async Task SendAsync(bool allRows, CancellationToken ct, string? then = null)
     {
         await DrainAsync();
         WriteRowBatches(allRows);
+        if (then is not null) Add(new NpgsqlBatchCommand(then));
         if (_queued.Count == 0) return;
         var queued = _queued.ToList();
         _queued.Clear();
