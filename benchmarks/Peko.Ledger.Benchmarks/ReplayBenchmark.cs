@@ -210,6 +210,9 @@ static class ReplayBenchmark
         double _self, _server;
         TimeSpan _paused, _jit;
         long _allocated;
+        int[] _collections = Collections();
+
+        static int[] Collections() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 
         public PhaseCpu(string? dataDirectory)
         {
@@ -227,9 +230,11 @@ static class ReplayBenchmark
             Console.WriteLine($"  CPU: this process {self - _self:0.0} s, PostgreSQL " +
                               (_postmaster is null ? "unknown (set PEKO_BENCH_POSTGRES_DATA)" : $"{server - _server:0.0} s") +
                               $"; garbage collector: paused {(paused - _paused).TotalSeconds:0.0} s, " +
-                              $"{(allocated - _allocated) / (1024.0 * 1024 * 1024):0.0} GiB allocated; " +
+                              $"{(allocated - _allocated) / (1024.0 * 1024 * 1024):0.0} GiB allocated, " +
+                              $"collections {string.Join("/", Collections().Zip(_collections, (now, then) => now - then))} (gen 0/1/2); " +
                               $"compiling code (JIT) {(jit - _jit).TotalSeconds:0.00} s");
             (_self, _server, _paused, _allocated, _jit) = (self, server, paused, allocated, jit);
+            _collections = Collections();
         }
     }
 
