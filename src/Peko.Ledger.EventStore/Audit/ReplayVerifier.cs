@@ -47,15 +47,21 @@ public sealed partial class ReplayVerifier(NpgsqlDataSource dataSource, EventTyp
             .ToHashSet(StringComparer.Ordinal);
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await ShadowSessionAsync(connection, mainTables, forReaders, null, ct);
+        var (tx, indexes) = await ShadowSessionAsync(connection, mainTables, forReaders, null, ct);
+        await using var _ = tx;
         var snapshot = await SnapshotAsync(connection, tx, ct);
         var context = new ProjectionContext(connection, tx, redirect);
         context.TrackRowsIntoEmptyTables(); // the shadow tables were just created
+        foreach (var (table, creates) in indexes) context.DeferIndexes(table, creates);
         var checkpoints = await AsyncCheckpointsAsync(connection, tx, ct);
         await using var asyncConnection = apart ? await dataSource.OpenConnectionAsync(ct) : null;
-        await using var asyncTx = asyncConnection is null ? null : await ShadowSessionAsync(asyncConnection, asyncTables, forReaders, snapshot, ct);
+        var (asyncTx, asyncIndexes) = asyncConnection is null
+            ? (null, [])
+            : await ShadowSessionAsync(asyncConnection, asyncTables, forReaders, snapshot, ct);
+        await using var __ = asyncTx;
         var asyncContext = asyncConnection is null ? null : new ProjectionContext(asyncConnection, asyncTx!, redirect);
         asyncContext?.TrackRowsIntoEmptyTables();
+        foreach (var (table, creates) in asyncIndexes) asyncContext!.DeferIndexes(table, creates);
         // Another connection reads the pages ahead, in the same snapshot.
         await using var reader = await dataSource.OpenConnectionAsync(ct);
         await using var readerTx = await reader.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
@@ -83,23 +89,26 @@ public sealed partial class ReplayVerifier(NpgsqlDataSource dataSource, EventTyp
 
     /// <summary>
     /// A repeatable-read transaction (in <paramref name="snapshot"/> when given) with a temporary shadow copy of each
-    /// of <paramref name="tables"/>, dropped when it ends: its columns, constraints and defaults, and its indexes but
-    /// those in <paramref name="forReaders"/> (<see cref="IProjection.IndexesForReaders"/>). A primary key becomes a
-    /// unique index, which an <c>on conflict</c> finds as it finds the key.
+    /// of <paramref name="tables"/>, dropped when it ends: its columns, constraints and defaults, without indexes. Its
+    /// indexes but those in <paramref name="forReaders"/> (<see cref="IProjection.IndexesForReaders"/>) are returned,
+    /// for the replay to create when its statements first need them (<see cref="ProjectionContext.DeferIndexes"/>). A
+    /// primary key becomes a unique index, which an <c>on conflict</c> finds as it finds the key.
     /// </summary>
-    static async Task<NpgsqlTransaction> ShadowSessionAsync(NpgsqlConnection connection, IEnumerable<string> tables,
-        IReadOnlySet<string> forReaders, string? snapshot, CancellationToken ct)
+    static async Task<(NpgsqlTransaction Tx, List<(string Table, List<string> Creates)> Indexes)> ShadowSessionAsync(
+        NpgsqlConnection connection, IEnumerable<string> tables, IReadOnlySet<string> forReaders, string? snapshot,
+        CancellationToken ct)
     {
         await LargerTemporaryBuffersAsync(connection, ct);
         var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         if (snapshot is not null) await Execute(connection, tx, $"set transaction snapshot '{snapshot}'", ct);
+        var indexes = new List<(string, List<string>)>();
         foreach (var table in tables)
         {
             await Execute(connection, tx, $"create temp table {table} (like ledger.{table} including all excluding indexes) on commit drop", ct);
-            foreach (var index in await IndexesAsync(connection, tx, table, ct))
-                if (!forReaders.Contains(index.Name)) await Execute(connection, tx, OnShadow(index.Definition), ct);
+            indexes.Add((table, [.. (await IndexesAsync(connection, tx, table, ct))
+                .Where(index => !forReaders.Contains(index.Name)).Select(index => OnShadow(index.Definition))]));
         }
-        return tx;
+        return (tx, indexes);
     }
 
     /// <summary>A live index's definition, made for the shadow table (never the live one: anything else is refused).</summary>

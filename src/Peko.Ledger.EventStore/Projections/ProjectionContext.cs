@@ -38,6 +38,7 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     /// <summary>What is queued, in order: a statement, or new rows copied in (with the COPY command, redirected).</summary>
     readonly List<(NpgsqlBatchCommand? Statement, RowInsert? Copy, string? CopyCommand)> _queued = [];
     readonly List<RowBatch> _rows = [];
+    readonly Dictionary<string, List<string>> _deferredIndexes = new(StringComparer.Ordinal);
     Task? _sent;
     RowKeys? _keys;
 
@@ -226,15 +227,31 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
             if (write is RowStatement statement) Add(statement.Command);
             else if (write is RowInsert { Copies: true } copy)
                 _queued.Add((null, copy, redirect is null ? copy.CopyCommand() : redirect(copy.CopyCommand())));
-            else if (write is RowInsert insert) Add(insert.Statement());
+            else if (write is RowInsert insert) Add(insert.Statement(), readsIndexes: false);
             else throw new InvalidOperationException($"A row batch wrote {write.GetType().Name}, which is neither a statement nor an insert.");
         }
     }
 
-    void Add(NpgsqlBatchCommand command)
+    /// <param name="readsIndexes">False for a plain insert of new rows, which needs no index of its table.</param>
+    void Add(NpgsqlBatchCommand command, bool readsIndexes = true)
     {
+        if (readsIndexes && _deferredIndexes.Count > 0)
+            foreach (var table in TablesNamedBy.GetOrAdd(command.CommandText, TablesNamed))
+                if (_deferredIndexes.Remove(table, out var creates))
+                    foreach (var create in creates) _queued.Add((new NpgsqlBatchCommand(create), null, null));
         if (redirect is not null) command.CommandText = redirect(command.CommandText);
         _queued.Add((command, null, null));
+    }
+
+    /// <summary>
+    /// The indexes of a replay's shadow table (<paramref name="table"/>, as statements name it: unqualified), created
+    /// only when a statement or a row batch's update first names it: a table that only ever takes new rows is filled
+    /// and compared without them (an index costs every row inserted). Their unique ones are made then, so rows a replay
+    /// wrote twice fail the replay there; until then the comparison would name them.
+    /// </summary>
+    internal void DeferIndexes(string table, IReadOnlyList<string> createStatements)
+    {
+        if (createStatements.Count > 0) _deferredIndexes[table] = [.. createStatements];
     }
 
     static NpgsqlBatchCommand Command(string sql, object?[] parameters)
