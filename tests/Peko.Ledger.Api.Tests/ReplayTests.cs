@@ -46,6 +46,28 @@ public sealed class ReplayTests(ChainsForAccounting api, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Every_indexed_text_column_of_the_read_models_compares_byte_for_byte()
+    {
+        var (dataSource, options) = (api.Services.GetRequiredService<NpgsqlDataSource>(), api.Services.GetRequiredService<LedgerStoreOptions>());
+        var tables = options.InlineProjections.Concat(options.AsyncProjections).SelectMany(p => p.Tables).Distinct().ToArray();
+        await using var command = dataSource.CreateCommand("""
+            select t.relname || '.' || a.attname, coalesce(co.collname, '')
+            from pg_attribute a join pg_class t on t.oid = a.attrelid
+            left join pg_collation co on co.oid = a.attcollation
+            where t.oid = any (select ('ledger.' || x)::regclass from unnest($1::text[]) x)
+              and a.atttypid = 'text'::regtype and a.attnum > 0 and not a.attisdropped
+              and exists (select 1 from pg_index i where i.indrelid = t.oid and a.attnum = any (i.indkey))
+            """);
+        command.Parameters.AddWithValue(tables);
+        var columns = new Dictionary<string, string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) columns[reader.GetString(0)] = reader.GetString(1);
+
+        Assert.Contains("guest_orders.order_id", columns.Keys);
+        Assert.All(columns, c => Assert.True(c.Value == "C", $"{c.Key} is collated {c.Value}, not \"C\" (schema 015)"));
+    }
+
+    [Fact]
     public async Task After_random_operations_the_replayed_projections_equal_the_live_ones()
     {
         var chain = await api.NewChainAsync();
