@@ -77,6 +77,7 @@ static class HistoryLoad
         // COPY bypasses the append statement, which chains each event's hash (docs/audit.md): chain them now, as an
         // operator does after a bulk load (schema 011 has it plan its steps through the (stream_id, version) index).
         await Step(clock, "hash chaining", () => BulkLoad.Execute(connection, "select ledger.hash_unhashed_events()"));
+        await Step(clock, "log order", () => BulkLoad.Execute(connection, BulkLoad.InLogOrder));
         await Step(clock, "vacuum (analyze)", () => BulkLoad.Execute(connection, "vacuum (analyze) ledger.streams, ledger.events"));
         await Step(clock, "checkpoint", () => BulkLoad.Execute(connection, "checkpoint"));
         return new Loaded(total, streams.Count, byType, generating.Elapsed, clock.Elapsed);
