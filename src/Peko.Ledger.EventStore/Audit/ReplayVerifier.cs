@@ -143,7 +143,7 @@ public sealed partial class ReplayVerifier(NpgsqlDataSource dataSource, EventTyp
     {
         await Execute(connection, tx, $"set local work_mem = '{CompareMemory}'", ct);
         var compared = new List<TableComparison>();
-        var seed = Random.Shared.NextInt64();
+        var seed = BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(sizeof(long)));
         foreach (var table in tables) compared.Add(await CompareAsync(connection, tx, table, chainId, seed, ct));
         return compared;
     }
