@@ -254,7 +254,7 @@ public sealed partial class ReplayVerifier(NpgsqlDataSource dataSource, EventTyp
     /// The live rows, and whether both sides have the same multiset digest: as many rows, and the same sum of each
     /// row's 64-bit hash (<c>hash_record_extended</c>, PostgreSQL's own hash of each column's value, the one its hash
     /// joins use) under <paramref name="seed"/>, drawn afresh for each replay so no row can be made to match in
-    /// advance. One pass over each table, and no hash table of every row: about a third of the grouped comparison,
+    /// advance. One pass over each table, and no hash table of every row: about a seventh of the grouped comparison,
     /// which runs only when the digests differ, to name the rows.
     /// </summary>
     static async Task<(long LiveRows, bool Same)> DigestsAsync(NpgsqlConnection connection, NpgsqlTransaction tx,

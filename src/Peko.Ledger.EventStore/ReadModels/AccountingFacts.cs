@@ -24,6 +24,12 @@ sealed class AccountingFacts
         public DateOnly? ClosedThrough { get; set; }
     }
 
+    /// <summary>What a replay into empty tables has recorded, to keep up to date; null outside one.</summary>
+    public static AccountingFacts? Recorded(RowKeys? keys) => keys?.Remembered<AccountingFacts>();
+
+    /// <summary>The facts, when they still describe the tables (no statement wrote the lots behind them); else null.</summary>
+    public static AccountingFacts? Trusted(RowKeys? keys) => keys is { } k && k.Knows("accounting_lots") ? Recorded(k) : null;
+
     readonly Dictionary<string, Chain> _chains = new(StringComparer.Ordinal);
     readonly Dictionary<string, (string IssuedBy, decimal PointValue)> _lots = new(StringComparer.Ordinal);
     readonly Dictionary<(string ChainId, string IssuedBy, string OrderId), decimal> _orderLots = [];

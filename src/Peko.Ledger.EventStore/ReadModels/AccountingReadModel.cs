@@ -35,7 +35,7 @@ public sealed class AccountingReadModel : IProjection
                 case ChainCreated c:
                     context.Queue("insert into ledger.accounting_chains (chain_id, time_zone) values ($1, $2) on conflict do nothing",
                         c.ChainId, c.TimeZone);
-                    Facts(context)?.ChainCreated(c.ChainId, c.TimeZone);
+                    AccountingFacts.Recorded(context.Keys)?.ChainCreated(c.ChainId, c.TimeZone);
                     break;
                 case AccountingSettingsChanged s:
                     context.Queue("""
@@ -51,7 +51,7 @@ public sealed class AccountingReadModel : IProjection
                         select chain_id, $2, $3, settlement_policy, expected_redemption_rate from ledger.accounting_chains
                         where chain_id = $1
                         """, m.ChainId, month, m.ClosedAt.ToUniversalTime());
-                    Facts(context)?.MonthClosed(m.ChainId, month);
+                    AccountingFacts.Recorded(context.Keys)?.MonthClosed(m.ChainId, month);
                     break;
                 default:
                     Write(e, PointMovements.Of(e.Data), context);
@@ -63,7 +63,8 @@ public sealed class AccountingReadModel : IProjection
     static void Write(StoredEvent e, PointMovements movements, ProjectionContext context)
     {
         if (movements.IsEmpty) return;
-        var facts = Facts(context);
+        var facts = AccountingFacts.Recorded(context.Keys);
+        var trusted = AccountingFacts.Trusted(context.Keys);
         foreach (var lot in movements.Lots)
         {
             context.Rows<AccountingLotRows>().Issue(e.ChainId, lot);
@@ -76,9 +77,9 @@ public sealed class AccountingReadModel : IProjection
         foreach (var shortfall in movements.Shortfalls)
             switch (shortfall)
             {
-                case ShortfallOwed s when facts is not null && context.Keys!.Knows("accounting_lots"):
+                case ShortfallOwed s when trusted is not null:
                     context.Queue(AccountingEntrySql.ShortfallOwedValued, e.ChainId, e.Seq, at, movements.LocalDate,
-                        s.GuestId, s.RestaurantId, s.OrderId, s.Points, facts.OrderLotValue(e.ChainId, s.RestaurantId, s.OrderId));
+                        s.GuestId, s.RestaurantId, s.OrderId, s.Points, trusted.OrderLotValue(e.ChainId, s.RestaurantId, s.OrderId));
                     break;
                 case ShortfallOwed s:
                     context.Queue(AccountingEntrySql.ShortfallOwed, e.ChainId, e.Seq, at, movements.LocalDate,
@@ -92,9 +93,6 @@ public sealed class AccountingReadModel : IProjection
                     break;
             }
     }
-
-    /// <summary>In a replay into empty tables, what it knows of the accounting rows it wrote; else null.</summary>
-    static AccountingFacts? Facts(ProjectionContext context) => context.Keys?.Remembered<AccountingFacts>();
 
     public ValueTask ResetAsync(ProjectionContext context, CancellationToken ct)
     {

@@ -65,8 +65,7 @@ public sealed class AccountingEntryRows : RowBatch
     {
         if (_entries.Count == 0) yield break;
         // A replay into empty tables knows the lots and chains it wrote, and books the entries itself.
-        if (Keys is { } keys && keys.Knows("accounting_lots") && keys.Remembered<AccountingFacts>() is var facts &&
-            facts.CanBook(_entries.Select(e => e.ChainId).Distinct()))
+        if (AccountingFacts.Trusted(Keys) is { } facts && facts.CanBook(_entries.Select(e => e.ChainId).Distinct()))
         {
             var booked = new List<AccountingEntry>(_entries.Count);
             foreach (var (chainId, seq, at, localDate, movement) in _entries)
