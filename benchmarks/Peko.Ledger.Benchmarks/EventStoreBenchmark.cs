@@ -61,6 +61,22 @@ static class EventStoreBenchmark
             Console.WriteLine($"  {pgbench.Tps:N0} tps (latency average {pgbench.LatencyMs:0.00} ms); {pgbench.Command}");
             summary.Add($"pgbench one-row insert, {writers} clients", pgbench.Tps, "tps");
             summary.Add("Append / pgbench ratio", m.PerSecond / pgbench.Tps, "", AppendToPgBenchTarget, "0.00");
+
+            Console.WriteLine($"The same insert through Npgsql: {writers} writers, {warmup} s warm-up + {seconds} s");
+            await NpgsqlOneRowInsert.RunAsync(dataSource, payload, writers, TimeSpan.FromSeconds(warmup));
+            await BenchServer.TryExecuteAsync(db, "checkpoint");
+            var (inserts, insertCpu) = await NpgsqlOneRowInsert.RunAsync(dataSource, payload, writers, TimeSpan.FromSeconds(seconds));
+            Console.WriteLine($"  {inserts:N0}/s (client CPU {insertCpu:0} µs/insert)");
+            summary.Add($"Npgsql one-row insert, {writers} writers", inserts, "inserts/s");
+            summary.Add("Npgsql one-row insert / pgbench ratio", inserts / pgbench.Tps, "", format: "0.00");
+
+            Console.WriteLine($"pgbench running the append's own SQL (server alone): {writers} clients, {warmup} s warm-up + {seconds} s");
+            if (await PgBench.AppendSqlAsync(db, payload, writers, seconds, warmup) is { } appendSql)
+            {
+                Console.WriteLine($"  {appendSql.Tps:N0} tps (latency average {appendSql.LatencyMs:0.00} ms); {appendSql.Command}");
+                summary.Add($"pgbench running the append's SQL, {writers} clients", appendSql.Tps, "tps");
+                summary.Add("Append's SQL / one-row insert, both by pgbench", appendSql.Tps / pgbench.Tps, "", format: "0.00");
+            }
         }
     }
 
@@ -104,13 +120,14 @@ static class EventStoreBenchmark
     }
 
     /// <summary>
-    /// The ledger's side (never pgbench's) connects as the service host does: Max Auto Prepare=64, as
-    /// Api/Hosting/LedgerDatabase.cs sets it. --npgsql "..." replaces that, e.g. "Max Auto Prepare=0" for unprepared.
+    /// The ledger's side (never pgbench's) connects as the service host does (Api/Hosting/LedgerDatabase.cs): Max Auto
+    /// Prepare=64, and No Reset On Close, so a pooled connection is not reset (RESET ALL, DISCARD SEQUENCES, unlock
+    /// all...) before its next command. --npgsql "..." replaces both, e.g. "Max Auto Prepare=0" for unprepared.
     /// Persist Security Info keeps a password in DataSource.ConnectionString, from which ProjectionRunner builds its
     /// own connections; without it the runner cannot log in to a server that wants a password (docs/benchmarks.md).
     /// </summary>
     static string LedgerConnectionString(string connectionString, BenchArgs args) =>
         $"{connectionString};{args.Text("npgsql", DefaultNpgsql)};Persist Security Info=true";
 
-    public const string DefaultNpgsql = "Max Auto Prepare=64";
+    public const string DefaultNpgsql = "Max Auto Prepare=64;No Reset On Close=true";
 }

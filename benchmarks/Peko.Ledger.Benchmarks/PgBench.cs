@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
+using Peko.Ledger.EventStore;
 using Peko.Ledger.EventStore.LocalPostgres;
 
 namespace Peko.Ledger.Benchmarks;
@@ -45,6 +46,49 @@ static partial class PgBench
     }
 
     /// <summary>
+    /// The store's own append, driven by pgbench instead of .NET: the advisory lock and the one-event statement
+    /// (AppendStatements, exact expected version) in one pipeline, so one implicit transaction as the store sends them,
+    /// prepared (-M prepared), each client on 1,000 streams of its own. The expected version, which a writer knows, is
+    /// read by a sub-select here (one key lookup more than the store's). What this costs the server alone.
+    /// </summary>
+    public static async Task<Result?> AppendSqlAsync(string connectionString, string payload, int clients, int seconds,
+        int warmupSeconds)
+    {
+        if (Find() is not { } pgbench) return null;
+        const string Streams = "'pgbench-' || :stream::text";
+        await BenchServer.ExecuteAsync(connectionString, $"""
+            insert into ledger.streams (id, kind, chain_id, version, created_at, updated_at)
+            select 'pgbench-' || g, 'points', 'bench-chain', 1, now(), now() from generate_series(1, {clients * 1000 + 1000}) g
+            """);
+        // pgbench reads ":name" as a variable, so the payload (which has colons) travels as base64.
+        var data = $"convert_from(decode('{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(payload))}', 'base64'), 'UTF8')::jsonb";
+        string[] values = [Streams, "1::bigint", "'bench-chain'", "now()", "null::text", "null::text", "null::text",
+            "null::text", "null::text", "array['points-earned']", $"array[{data}]", "'points'",
+            $"(select version from ledger.streams where id = {Streams})"];
+        var sql = AppendStatements.OneEventAtExactVersion;
+        for (var i = values.Length; i >= 1; i--) sql = sql.Replace($"${i}", $"({values[i - 1]})", StringComparison.Ordinal);
+        var script = Path.Combine(Path.GetTempPath(), $"peko-bench-append-sql-{Environment.ProcessId}.sql");
+        await File.WriteAllTextAsync(script, $"""
+            \set stream :client_id * 1000 + random(1, 1000)
+            \startpipeline
+            select pg_advisory_xact_lock(hashtextextended({Streams}, {AdvisoryLocks.Streams}));
+            {sql.ReplaceLineEndings(" ")};
+            \endpipeline
+
+            """);
+        try
+        {
+            if (warmupSeconds > 0) await RunAsync(pgbench, connectionString, script, clients, warmupSeconds, prepared: true);
+            await BenchServer.TryExecuteAsync(connectionString, "checkpoint");
+            return await RunAsync(pgbench, connectionString, script, clients, seconds, prepared: true);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    /// <summary>
     /// pgbench of the server's own version: beside initdb, or beside its link target (initdb on PATH is often a
     /// symlink into /usr/lib/postgresql/N/bin, which is where pgbench lives).
     /// </summary>
@@ -56,10 +100,11 @@ static partial class PgBench
         return new[] { dir, real }.OfType<string>().Select(d => Path.Combine(d, "pgbench")).FirstOrDefault(File.Exists);
     }
 
-    static async Task<Result> RunAsync(string pgbench, string connectionString, string script, int clients, int seconds)
+    static async Task<Result> RunAsync(string pgbench, string connectionString, string script, int clients, int seconds,
+        bool prepared = false)
     {
         var c = new NpgsqlConnectionStringBuilder(connectionString);
-        string[] args = ["-n", "-c", $"{clients}", "-j", $"{clients}", "-T", $"{seconds}", "-f", script,
+        string[] args = [.. prepared ? new[] { "-M", "prepared" } : [], "-n", "-c", $"{clients}", "-j", $"{clients}", "-T", $"{seconds}", "-f", script,
             "-h", c.Host!, "-p", $"{c.Port}", "-U", c.Username ?? "postgres", c.Database!];
         // pgbench is a client: as root it runs directly (only the server refuses root).
         var start = new ProcessStartInfo(pgbench, args) { RedirectStandardOutput = true, RedirectStandardError = true };

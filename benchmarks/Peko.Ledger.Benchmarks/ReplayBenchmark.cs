@@ -29,7 +29,7 @@ static class ReplayBenchmark
         // and keep it. For profiling the rebuilds without generating the history each time.
         var kept = args.Text("database", "");
         var db = kept == "" ? await server.CreateLedgerDatabaseAsync("replay") : await KeptDatabaseAsync(server, kept);
-        // As the service connects (Max Auto Prepare=64); --npgsql "..." replaces that, as in 'eventstore'.
+        // As the service connects (Max Auto Prepare=64, No Reset On Close); --npgsql "..." replaces that, as in 'eventstore'.
         var npgsql = args.Text("npgsql", EventStoreBenchmark.DefaultNpgsql);
         summary.Fact($"Ledger side connects with: {npgsql}");
         await using var dataSource = NpgsqlDataSource.Create($"{db};{npgsql};Persist Security Info=true");

@@ -107,6 +107,9 @@ static class AppendStatements
         return statements;
     }
 
+    /// <summary>The statement of a one-event append at an exact expected version (benchmarks drive it with pgbench).</summary>
+    internal static string OneEventAtExactVersion => Statements[1, 0];
+
     public static NpgsqlBatchCommand Append(string chainId, StreamAppend append, DateTimeOffset recordedAt,
         EventMetadata metadata, EventTypeRegistry types)
     {
