@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
 using Peko.Ledger.EventStore;
+using Peko.Ledger.EventStore.Audit;
 using Peko.Ledger.EventStore.LocalPostgres;
 
 namespace Peko.Ledger.Benchmarks;
@@ -60,11 +61,17 @@ static partial class PgBench
             insert into ledger.streams (id, kind, chain_id, version, created_at, updated_at)
             select 'pgbench-' || g, 'points', 'bench-chain', 1, now(), now() from generate_series(1, {clients * 1000 + 1000}) g
             """);
-        // pgbench reads ":name" as a variable, so the payload (which has colons) travels as base64.
-        var data = $"convert_from(decode('{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(payload))}', 'base64'), 'UTF8')::jsonb";
-        string[] values = [Streams, "1::bigint", "'bench-chain'", "now()", "null::text", "null::text", "null::text",
-            "null::text", "null::text", "array['points-earned']", $"array[{data}]", "'points'",
-            $"(select version from ledger.streams where id = {Streams})"];
+        // pgbench reads ":name" as a variable, so text with colons (the payload, the hash's netstrings) travels as base64.
+        static string Text(string text) =>
+            $"convert_from(decode('{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text))}', 'base64'), 'UTF8')";
+        var recordedAt = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+        var (head, tail) = EventHash.HashParts("bench-chain", "", recordedAt, EventMetadata.None);
+        head = head[..^EventHash.Netstring("").Length];
+        string[] values = [Streams, "1::bigint", "'bench-chain'", $"'{recordedAt:O}'::timestamptz", "null::text",
+            "null::text", "null::text", "null::text", "null::text", "array['points-earned']", $"array[{Text(payload)}::jsonb]",
+            "'points'", $"(select version from ledger.streams where id = {Streams})",
+            $"{Text(head)} || length({Streams})::text || chr(58) || {Streams} || ','",
+            $"array[{Text(EventHash.Netstring("points-earned"))}]", Text(tail)];
         var sql = AppendStatements.OneEventAtExactVersion;
         for (var i = values.Length; i >= 1; i--) sql = sql.Replace($"${i}", $"({values[i - 1]})", StringComparison.Ordinal);
         var script = Path.Combine(Path.GetTempPath(), $"peko-bench-append-sql-{Environment.ProcessId}.sql");

@@ -31,6 +31,36 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
         Assert.Equal(2, await store.StreamVersionAsync(stream));
     }
 
+    /// <summary>
+    /// The append hashes around netstrings the client writes (AppendStatements); backfills and many-stream appends call
+    /// ledger.event_hash. Every mode, one event and several, multibyte text, null metadata, a time with microseconds:
+    /// both forms give the same bytes, and each event names its predecessor's hash.
+    /// </summary>
+    [Fact]
+    public async Task Every_append_mode_hashes_its_events_exactly_as_the_schemas_event_hash_does()
+    {
+        var store = Store();
+        var (a, b) = (NewStream(), NewStream());
+        _clock.Advance(TimeSpan.FromTicks(1_234_567));
+        var multibyte = new EventMetadata { Actor = "khóa-ä", CorrelationId = "corr \"1\" ✓", RestaurantId = "Đông Du" };
+        await store.AppendAsync(TestStore.Chain, new StreamAppend(a, "account", ExpectedVersion.NoStream, new Renamed("Phở ✓")), multibyte);
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(a, ExpectedVersion.Exactly(1), 5, 6));
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(a, ExpectedVersion.Any, 7), multibyte with { IdempotencyKey = "idem-ạ" });
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(b, ExpectedVersion.Any, 8, 9));
+        await store.AppendAsync(TestStore.Chain, [TestStore.Deposit(a, ExpectedVersion.Exactly(4), 10), TestStore.Deposit(b, ExpectedVersion.Exactly(2), 11)]);
+
+        var where = $"from ledger.events where stream_id in ('{a}', '{b}')";
+        Assert.Equal(8, await TestStore.CountAsync(db.DataSource, $"select count(hash) {where}"));
+        Assert.Equal(0, await TestStore.CountAsync(db.DataSource, $"""
+            select count(*) {where} and hash is distinct from ledger.event_hash(chain_id, stream_id, version, type, data,
+                recorded_at, correlation_id, causation_id, actor, restaurant_id, idempotency_key, previous_hash)
+            """));
+        Assert.Equal(0, await TestStore.CountAsync(db.DataSource, $"""
+            select count(*) from ledger.events e left join ledger.events p on p.stream_id = e.stream_id and p.version = e.version - 1
+            where e.stream_id in ('{a}', '{b}') and e.previous_hash is distinct from p.hash
+            """));
+    }
+
     [Fact]
     public async Task Two_appends_at_the_same_expected_version_one_wins_and_the_other_writes_nothing()
     {

@@ -6,7 +6,8 @@ using System.Text;
 namespace Peko.Ledger.EventStore.Audit;
 
 /// <summary>
-/// The event hash, v1, in C# (the append computes the same in SQL: <c>ledger.event_hash</c> in Schema/009_audit.sql).
+/// The event hash, v1, in C#. PostgreSQL computes the same: <c>ledger.event_hash</c> in Schema/009_audit.sql (backfills,
+/// many-stream appends), and the one-stream append's statement around the parts <see cref="HashParts"/> writes.
 /// SHA-256 over netstrings (<c>&lt;UTF-8 byte length&gt;:&lt;bytes&gt;,</c>, null as <c>-1:,</c>) of, in order: the
 /// tag <c>peko-ledger-event-v1</c>, chain id, stream id, version, type, data (jsonb text), recorded-at
 /// (<c>yyyy-MM-ddTHH:mm:ss.ffffffZ</c>), correlation id, causation id, actor, restaurant id, idempotency key, and the
@@ -83,6 +84,21 @@ public static class EventHash
     }
 
     public static byte[] Start => new byte[32];
+
+    /// <summary>
+    /// The canonical form's fixed parts as text, for the append's statement to hash around the parts only PostgreSQL
+    /// knows (the version for "any", the stored jsonb's text, the stream's last hash): <c>Head</c> is the tag, chain and
+    /// stream; <c>Tail</c> recorded-at and the five metadata fields. Each event's type goes as <see cref="Netstring"/>.
+    /// </summary>
+    internal static (string Head, string Tail) HashParts(string chainId, string streamId, DateTimeOffset recordedAt,
+        EventMetadata metadata) =>
+        (string.Concat(Netstring(Tag), Netstring(chainId), Netstring(streamId)),
+         string.Concat(Netstring(Instant(recordedAt)), Netstring(metadata.CorrelationId), Netstring(metadata.CausationId),
+             Netstring(metadata.Actor), Netstring(metadata.RestaurantId), Netstring(metadata.IdempotencyKey)));
+
+    /// <summary><c>&lt;UTF-8 byte length&gt;:&lt;value&gt;,</c>, or <c>-1:,</c> for null, as text.</summary>
+    internal static string Netstring(string? value) =>
+        value is null ? "-1:," : $"{Encoding.UTF8.GetByteCount(value)}:{value},";
 
     public static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString(InstantFormat, CultureInfo.InvariantCulture);
 
