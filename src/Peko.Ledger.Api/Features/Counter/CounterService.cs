@@ -27,9 +27,9 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         var now = time.GetUtcNow();
         var key = $"earn:{restaurant}:{order}";
 
-        return await RunAsync(chainId, key, body, LockKeys(chainId, ids), caller, async work =>
+        return await RunAsync(chainId, key, body, ids, caller, async (work, holders) =>
         {
-            var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, body.Guest?.Name, create: true, now, ct);
+            var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, body.Guest?.Name, create: true, now, ct, holders);
             var guest = guests[guestId];
             var (earned, spend) = PointsDecider.Earn(new EarnPoints(guestId, NewId("lot"), restaurant, order, amount,
                 (body.OccurredAt ?? now).ToUniversalTime(), now), chain, guest.Points, guest.Membership);
@@ -50,11 +50,11 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         var now = time.GetUtcNow();
         var key = $"redeem:{restaurant}:{order}";
 
-        return await RunAsync(chainId, key, body, LockKeys(chainId, ids), caller, async work =>
+        return await RunAsync(chainId, key, body, ids, caller, async (work, holders) =>
         {
             var (guestId, guests) = body.GuestId is { } id
                 ? await LoadByIdAsync(work, chainId, id, ct)
-                : await ResolveAsync(work, chain, ids, restaurant, body.Guest?.Name, create: false, now, ct);
+                : await ResolveAsync(work, chain, ids, restaurant, body.Guest?.Name, create: false, now, ct, holders);
             var redeemed = PointsDecider.Redeem(new RedeemPoints(guestId, restaurant, order,
                 body.Points ?? throw new InvalidInput("points", "points is required."), (body.OccurredAt ?? now).ToUniversalTime(),
                 now), chain, guests[guestId].Points);
@@ -72,7 +72,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         var now = time.GetUtcNow();
         var key = idempotencyKey is null ? $"void:{restaurant}:{order}" : $"void:{restaurant}:{order}:{idempotencyKey}";
 
-        return await RunAsync(chainId, key, body, [], caller, async work =>
+        return await RunAsync(chainId, key, body, [], caller, async (work, _) =>
         {
             await using var find = work.Command(
                 "select guest_id from ledger.guest_orders where chain_id = $1 and restaurant_id = $2 and order_id = $3",
@@ -101,7 +101,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         var now = time.GetUtcNow();
         var key = $"adjust:{guestId}:{idempotencyKey}";
 
-        return await RunAsync(chainId, key, body, [], caller, async work =>
+        return await RunAsync(chainId, key, body, [], caller, async (work, _) =>
         {
             var (activeId, guests) = await LoadByIdAsync(work, chainId, guestId, ct);
             var adjustmentId = NewId("adj");
@@ -131,8 +131,15 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
             try
             {
                 await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
-                await using (var locks = work.LockBatch(LockKeys(chainId, ids))) await locks.ExecuteNonQueryAsync(ct);
-                var found = await GuestResolver.FindAllAsync(work, chainId, ids, ct);
+                Holders found;
+                await using (var batch = work.LockBatch(LockKeys(chainId, ids)))
+                {
+                    var locks = batch.BatchCommands.Count;
+                    batch.BatchCommands.Add(GuestResolver.HoldersBatchCommand(chainId, ids));
+                    await using var reader = await batch.ExecuteReaderAsync(ct);
+                    for (var i = 0; i < locks; i++) await reader.NextResultAsync(ct);
+                    found = await GuestResolver.ReadHoldersAsync(reader, ids, ct);
+                }
                 if (found.Guests.Count == 0) return null;
                 var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, null, create: false, now, ct, found);
                 var appends = guests.Appends();
@@ -155,8 +162,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     /// created absorbs the others, here, in this transaction. Identifiers no guest held yet are linked to the result.
     /// </summary>
     async Task<(string, GuestStreams)> ResolveAsync(UnitOfWork work, Chain chain, IReadOnlyList<GuestIdentifier> ids,
-        string restaurant, string? name, bool create, DateTimeOffset now, CancellationToken ct,
-        (IReadOnlyList<string> Guests, IReadOnlyList<GuestIdentifier> Unheld)? found = null)
+        string restaurant, string? name, bool create, DateTimeOffset now, CancellationToken ct, Holders? found = null)
     {
         var (matched, unheld) = found ?? await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
         GuestStreams guests;
@@ -194,9 +200,13 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         return guests[active].Profile.MergedInto is null ? (active, guests) : throw new GuestMovedException();
     }
 
-    /// <summary>The shared shell: lock, replay or run, save the response, commit; retried on a lost race.</summary>
-    async Task<Idempotent<T>> RunAsync<T>(string chainId, string key, object request, string[] lockKeys, Caller caller,
-        Func<UnitOfWork, Task<T>> decide, CancellationToken ct)
+    /// <summary>
+    /// The shared shell: lock, replay or run, save the response, commit; retried on a lost race. The guests holding
+    /// <paramref name="ids"/> are read under their locks in the same round trip as the idempotency record, and handed
+    /// to <paramref name="decide"/> (null when there are no identifiers).
+    /// </summary>
+    async Task<Idempotent<T>> RunAsync<T>(string chainId, string key, object request, IReadOnlyList<GuestIdentifier> ids,
+        Caller caller, Func<UnitOfWork, Holders?, Task<T>> decide, CancellationToken ct)
     {
         var hash = Idempotency.Hash(request, Json);
         for (var attempt = 1; ; attempt++)
@@ -204,8 +214,12 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
             try
             {
                 await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
-                if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, lockKeys, hash, Json, ct) is { } replay) return replay;
-                var response = await decide(work);
+                Holders? holders = null;
+                if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, LockKeys(chainId, ids), hash, Json, ct,
+                        ids.Count == 0 ? null : GuestResolver.HoldersBatchCommand(chainId, ids),
+                        async reader => holders = await GuestResolver.ReadHoldersAsync(reader, ids, ct)) is { } replay)
+                    return replay;
+                var response = await decide(work, holders);
                 await Idempotency.SaveAsync(work, chainId, key, hash, response, Json, time.GetUtcNow(), ct);
                 await work.CommitAsync(ct);
                 return new Idempotent<T>(response, Replayed: false);

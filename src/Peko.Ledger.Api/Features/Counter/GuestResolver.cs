@@ -28,31 +28,51 @@ public static class GuestResolver
     /// are never merged-away guests), earliest created first: the first survives when they are merged. Also returns
     /// the identifiers none of them holds yet.
     /// </summary>
-    public static async Task<(IReadOnlyList<string> Guests, IReadOnlyList<GuestIdentifier> Unheld)> FindAllAsync(UnitOfWork work,
-        string chainId, IReadOnlyList<GuestIdentifier> ids, CancellationToken ct)
+    public static async Task<Holders> FindAllAsync(UnitOfWork work, string chainId, IReadOnlyList<GuestIdentifier> ids,
+        CancellationToken ct)
     {
         await using var find = HoldersCommand(work, chainId, ids);
         await using var reader = await find.ExecuteReaderAsync(ct);
+        return await ReadHoldersAsync(reader, ids, ct);
+    }
+
+    /// <summary><see cref="FindAllAsync"/> from the rows of <see cref="HoldersSql"/> the reader is at.</summary>
+    public static async Task<Holders> ReadHoldersAsync(NpgsqlDataReader reader, IReadOnlyList<GuestIdentifier> ids,
+        CancellationToken ct)
+    {
         var held = new List<(string Kind, string Value, string GuestId)>();
         while (await reader.ReadAsync(ct)) held.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
         var unheld = ids.Where(i => !held.Any(h => h.Kind == i.Kind.ToString() && h.Value == i.Value)).ToList();
-        return ([.. held.Select(h => h.GuestId).Distinct()], unheld);
+        return new Holders([.. held.Select(h => h.GuestId).Distinct()], unheld);
     }
 
     /// <summary>
-    /// (kind, value, guest_id, created_at) of each of <paramref name="ids"/> some guest holds, earliest created guest
-    /// first. Each identifier is looked up through the keys: the lateral "limit 1"s keep a generic plan (which cannot
-    /// know how few the arrays hold) from scanning the chain's identifiers or guests whole.
+    /// (kind, value, guest_id, created_at) of each identifier ($2 kinds, $3 values) some guest of chain $1 holds,
+    /// earliest created guest first. Each identifier is looked up through the keys: the lateral "limit 1"s keep a
+    /// generic plan (which cannot know how few the arrays hold) from scanning the chain's identifiers or guests whole.
     /// </summary>
+    const string HoldersSql = """
+        select i.kind, i.value, g.guest_id, g.created_at
+        from unnest($2::text[], $3::text[]) as q(kind, value)
+        cross join lateral (select kind, value, guest_id from ledger.guest_identifiers
+                            where chain_id = $1 and kind = q.kind and value = q.value limit 1) i
+        cross join lateral (select guest_id, created_at from ledger.guests where guest_id = i.guest_id limit 1) g
+        order by g.created_at, g.guest_id
+        """;
+
     public static NpgsqlCommand HoldersCommand(UnitOfWork work, string chainId, IEnumerable<GuestIdentifier> ids) =>
-        work.Command("""
-            select i.kind, i.value, g.guest_id, g.created_at
-            from unnest($2::text[], $3::text[]) as q(kind, value)
-            cross join lateral (select kind, value, guest_id from ledger.guest_identifiers
-                                where chain_id = $1 and kind = q.kind and value = q.value limit 1) i
-            cross join lateral (select guest_id, created_at from ledger.guests where guest_id = i.guest_id limit 1) g
-            order by g.created_at, g.guest_id
-            """, chainId, ids.Select(i => i.Kind.ToString()).ToArray(), ids.Select(i => i.Value).ToArray());
+        work.Command(HoldersSql, chainId, ids.Select(i => i.Kind.ToString()).ToArray(), ids.Select(i => i.Value).ToArray());
+
+    /// <summary><see cref="HoldersSql"/> as a statement of a batch (sent with the locks it must come after).</summary>
+    public static NpgsqlBatchCommand HoldersBatchCommand(string chainId, IEnumerable<GuestIdentifier> ids) =>
+        new(HoldersSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = ids.Select(i => i.Kind.ToString()).ToArray() },
+                new NpgsqlParameter { Value = ids.Select(i => i.Value).ToArray() },
+            },
+        };
 
     /// <summary>
     /// The guest an id stands for now: itself, or (following merges) the guest it was merged into. Null when the chain
@@ -72,3 +92,6 @@ public static class GuestResolver
         throw new InvalidOperationException("Merges form a chain longer than 32 guests.");
     }
 }
+
+/// <summary>The guests holding a request's identifiers (earliest created first), and the identifiers none holds yet.</summary>
+public sealed record Holders(IReadOnlyList<string> Guests, IReadOnlyList<GuestIdentifier> Unheld);
