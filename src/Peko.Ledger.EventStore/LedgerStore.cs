@@ -42,15 +42,26 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
     /// Appends inside a caller's transaction (which commits or rolls back). Call it before any other write of that
     /// transaction: the stream locks must be taken before the transaction gets its id.
     /// </summary>
+    public Task<IReadOnlyList<StoredEvent>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata? metadata = null, CancellationToken ct = default) =>
+        AppendAsync(connection, tx, chainId, appends, metadata, [], ct);
+
+    /// <summary>
+    /// As above, with <paramref name="alongside"/>: the caller's own statements, sent in the append's round trip after
+    /// the events (their rows are not read; an error in one is thrown here). On a version conflict they have run too,
+    /// and the caller's rollback undoes them.
+    /// </summary>
     public async Task<IReadOnlyList<StoredEvent>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata? metadata = null, CancellationToken ct = default)
+        string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata? metadata,
+        IReadOnlyList<NpgsqlBatchCommand> alongside, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(tx);
-        return await AppendCoreAsync(connection, tx, chainId, appends, metadata ?? EventMetadata.None, ct);
+        return await AppendCoreAsync(connection, tx, chainId, appends, metadata ?? EventMetadata.None, ct, alongside);
     }
 
     async Task<IReadOnlyList<StoredEvent>> AppendCoreAsync(NpgsqlConnection connection, NpgsqlTransaction? tx,
-        string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct)
+        string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata metadata, CancellationToken ct,
+        IReadOnlyList<NpgsqlBatchCommand>? alongside = null)
     {
         Validate(appends);
         var ordered = appends.OrderBy(a => a.StreamId, StringComparer.Ordinal).ToList();
@@ -62,6 +73,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         var each = ordered.Count <= PerStreamUpTo;
         if (each) foreach (var append in ordered) batch.BatchCommands.Add(AppendStatements.Append(chainId, append, now, metadata, types));
         else batch.BatchCommands.Add(ManyStreamsAppend.Command(chainId, ordered, now, metadata, types));
+        foreach (var command in alongside ?? []) batch.BatchCommands.Add(command);
 
         var written = await WrittenAsync(batch, ordered, each, ct);
         var stored = Stored(chainId, ordered, written, now, metadata);
@@ -84,6 +96,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         }
         while (!statementPerStream && await reader.ReadAsync(ct))
             written[reader.GetString(3)].Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
+        while (await reader.NextResultAsync(ct)) { } // the caller's statements sent alongside: their errors surface here
         return written;
     }
 

@@ -61,6 +61,33 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
             """));
     }
 
+    /// <summary>A caller's statements sent with the append (the counter's idempotency record) share its fate.</summary>
+    [Fact]
+    public async Task Statements_sent_alongside_an_append_commit_with_it_roll_back_with_a_conflict_and_report_their_errors()
+    {
+        var store = Store();
+        var stream = NewStream();
+        await TestStore.CountAsync(db.DataSource, "create table if not exists alongside_rows (note text primary key); select 0");
+        Npgsql.NpgsqlBatchCommand Note(string note) => new("insert into alongside_rows values ($1)")
+            { Parameters = { new Npgsql.NpgsqlParameter { Value = note } } };
+
+        async Task AppendWithAsync(ExpectedVersion expected, string note)
+        {
+            await using var connection = await db.DataSource.OpenConnectionAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await store.AppendAsync(connection, tx, TestStore.Chain, [TestStore.Deposit(stream, expected, 1)], null, [Note(note)]);
+            await tx.CommitAsync();
+        }
+
+        await AppendWithAsync(ExpectedVersion.NoStream, $"{stream}-first");
+        await Assert.ThrowsAsync<WrongExpectedVersionException>(() => AppendWithAsync(ExpectedVersion.NoStream, $"{stream}-conflict"));
+        var duplicate = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => AppendWithAsync(ExpectedVersion.Exactly(1), $"{stream}-first"));
+
+        Assert.Equal(Npgsql.PostgresErrorCodes.UniqueViolation, duplicate.SqlState);
+        Assert.Equal(1, await TestStore.CountAsync(db.DataSource, $"select count(*) from alongside_rows where note like '{stream}-%'"));
+        Assert.Equal(1, await store.StreamVersionAsync(stream));
+    }
+
     [Fact]
     public async Task Two_appends_at_the_same_expected_version_one_wins_and_the_other_writes_nothing()
     {

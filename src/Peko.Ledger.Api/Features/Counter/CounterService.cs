@@ -35,10 +35,9 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
                 (body.OccurredAt ?? now).ToUniversalTime(), now), chain, guest.Points, guest.Membership);
             guests.Points(guestId, [earned]);
             guests.Membership(guestId, [spend]);
-            await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
             var today = chain.LocalDate(now);
-            return new EarnResponse(guestId, earned.Points, guest.Points.Balance(today), guest.Points.Pending(now, today),
-                earned.Tier, earned.ExpiresOn);
+            return new Decided<EarnResponse>(new EarnResponse(guestId, earned.Points, guest.Points.Balance(today),
+                guest.Points.Pending(now, today), earned.Tier, earned.ExpiresOn), restaurant, guests);
         }, ct);
     }
 
@@ -59,8 +58,8 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
                 body.Points ?? throw new InvalidInput("points", "points is required."), (body.OccurredAt ?? now).ToUniversalTime(),
                 now), chain, guests[guestId].Points);
             guests.Points(guestId, [redeemed]);
-            await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
-            return new RedeemResponse(guestId, redeemed.Points, redeemed.Discount, guests[guestId].Points.Balance(chain.LocalDate(now)));
+            return new Decided<RedeemResponse>(new RedeemResponse(guestId, redeemed.Points, redeemed.Discount,
+                guests[guestId].Points.Balance(chain.LocalDate(now))), restaurant, guests);
         }, ct);
     }
 
@@ -84,9 +83,10 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
                 (body.OccurredAt ?? now).ToUniversalTime(), now), chain, guests[guestId].Points);
             guests.Points(guestId, [voided]);
             if (spend is not null) guests.Membership(guestId, [spend]);
-            await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
-            return new VoidResponse(guestId, restaurant, order, voided.Amount, voided.TakenBack.Sum(t => t.Points) + voided.Shortfall,
-                voided.Restored.Sum(r => r.Points) + voided.RestoredAsNewLots.Sum(r => r.Points), voided.Shortfall, guests[guestId].Points.Balance(chain.LocalDate(now)));
+            return new Decided<VoidResponse>(new VoidResponse(guestId, restaurant, order, voided.Amount,
+                voided.TakenBack.Sum(t => t.Points) + voided.Shortfall,
+                voided.Restored.Sum(r => r.Points) + voided.RestoredAsNewLots.Sum(r => r.Points), voided.Shortfall,
+                guests[guestId].Points.Balance(chain.LocalDate(now))), restaurant, guests);
         }, ct);
     }
 
@@ -109,8 +109,8 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
                 body.Points ?? throw new InvalidInput("points", "points is required."), body.Reason ?? "", now), chain,
                 guests[activeId].Points);
             guests.Points(activeId, [adjusted]);
-            await AppendAsync(work, chainId, caller, key, restaurant, guests, ct);
-            return new AdjustResponse(activeId, adjustmentId, adjusted.Points, guests[activeId].Points.Balance(chain.LocalDate(now)));
+            return new Decided<AdjustResponse>(new AdjustResponse(activeId, adjustmentId, adjusted.Points,
+                guests[activeId].Points.Balance(chain.LocalDate(now))), restaurant, guests);
         }, ct);
     }
 
@@ -201,12 +201,12 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     }
 
     /// <summary>
-    /// The shared shell: lock, replay or run, save the response, commit; retried on a lost race. The guests holding
-    /// <paramref name="ids"/> are read under their locks in the same round trip as the idempotency record, and handed
-    /// to <paramref name="decide"/> (null when there are no identifiers).
+    /// The shared shell: lock, replay or decide, append with the response's idempotency record, commit; retried on a
+    /// lost race. The guests holding <paramref name="ids"/> are read under their locks in the same round trip as the
+    /// idempotency record, and handed to <paramref name="decide"/> (null when there are no identifiers).
     /// </summary>
     async Task<Idempotent<T>> RunAsync<T>(string chainId, string key, object request, IReadOnlyList<GuestIdentifier> ids,
-        Caller caller, Func<UnitOfWork, Holders?, Task<T>> decide, CancellationToken ct)
+        Caller caller, Func<UnitOfWork, Holders?, Task<Decided<T>>> decide, CancellationToken ct)
     {
         var hash = Idempotency.Hash(request, Json);
         for (var attempt = 1; ; attempt++)
@@ -219,8 +219,11 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
                         ids.Count == 0 ? null : GuestResolver.HoldersBatchCommand(chainId, ids),
                         async reader => holders = await GuestResolver.ReadHoldersAsync(reader, ids, ct)) is { } replay)
                     return replay;
-                var response = await decide(work, holders);
-                await Idempotency.SaveAsync(work, chainId, key, hash, response, Json, time.GetUtcNow(), ct);
+                var (response, restaurant, guests) = await decide(work, holders);
+                // Every command decides at least one event, so the record always travels with the append.
+                await store.AppendAsync(work.Connection, work.Transaction, chainId, guests.Appends(),
+                    new EventMetadata { Actor = caller.KeyId, RestaurantId = restaurant, IdempotencyKey = key },
+                    [Idempotency.SaveCommand(chainId, key, hash, response, Json, time.GetUtcNow())], ct);
                 await work.CommitAsync(ct);
                 return new Idempotent<T>(response, Replayed: false);
             }
@@ -231,11 +234,6 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
             }
         }
     }
-
-    Task AppendAsync(UnitOfWork work, string chainId, Caller caller, string key, string restaurant, GuestStreams guests,
-        CancellationToken ct) =>
-        store.AppendAsync(work.Connection, work.Transaction, chainId, guests.Appends(),
-            new EventMetadata { Actor = caller.KeyId, RestaurantId = restaurant, IdempotencyKey = key }, ct);
 
     static string[] LockKeys(string chainId, IReadOnlyList<GuestIdentifier> ids) =>
         [.. ids.Select(i => GuestResolver.LockKey(chainId, i))];
@@ -251,6 +249,9 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
 
     internal static string NewId(string prefix) => $"{prefix}_{Guid.CreateVersion7():N}";
 }
+
+/// <summary>What a command decided: its response, and the events (in <paramref name="Guests"/>) to append for it.</summary>
+sealed record Decided<T>(T Response, string Restaurant, GuestStreams Guests);
 
 /// <summary>The guest was merged into another between resolving and locking it: the command starts over.</summary>
 public sealed class GuestMovedException() : Exception("The guest was merged into another meanwhile.");

@@ -48,13 +48,19 @@ public static class Idempotency
         return new Idempotent<T>(JsonSerializer.Deserialize<T>(reader.GetString(1), json)!, Replayed: true);
     }
 
-    public static async Task SaveAsync<T>(UnitOfWork work, string chainId, string key, byte[] requestHash, T response,
-        JsonSerializerOptions json, DateTimeOffset now, CancellationToken ct)
-    {
-        await using var save = work.Command("""
+    /// <summary>The statement that stores the first response to the key (sent with the command's append).</summary>
+    public static NpgsqlBatchCommand SaveCommand<T>(string chainId, string key, byte[] requestHash, T response,
+        JsonSerializerOptions json, DateTimeOffset now) =>
+        new("""
             insert into ledger.idempotency_records (chain_id, key, request_hash, status, response, created_at)
             values ($1, $2, $3, 201, $4::jsonb, $5)
-            """, chainId, key, requestHash, JsonSerializer.Serialize(response, json), now);
-        await save.ExecuteNonQueryAsync(ct);
-    }
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = key },
+                new NpgsqlParameter { Value = requestHash }, new NpgsqlParameter { Value = JsonSerializer.Serialize(response, json) },
+                new NpgsqlParameter { Value = now },
+            },
+        };
 }
