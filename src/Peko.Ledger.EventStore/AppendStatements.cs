@@ -105,7 +105,8 @@ static class AppendStatements
     static readonly string[] Bases = ["0", "$13", "coalesce((select version from o), 0)"];
     static readonly string[] Heads = [NewStreamHead, ExactVersionHead, AnyVersionHead];
 
-    // [expected: no stream, exactly, any][one event, several]
+    // [expected: no stream, exactly, any][one event, several]. Built from the static parts above, which C# initialises
+    // first because they are declared first.
     static readonly string[,] Statements = Build();
 
     static string[,] Build()
