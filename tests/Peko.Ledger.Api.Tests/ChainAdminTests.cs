@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Peko.Ledger.Api.Features.Auth;
 
 namespace Peko.Ledger.Api.Tests;
 
@@ -103,6 +105,42 @@ public sealed class ChainAdminTests(ChainWithThreeRestaurants api) : IClassFixtu
         var versions = (await chain.HistoryAsync((string)after["guestId"]!))
             .Where(e => (string)e!["type"]! == "points-earned").Select(e => (int)e!["data"]!["programmeVersion"]!);
         Assert.Equal([1, 2], versions);
+    }
+
+    [Fact]
+    public async Task A_restaurant_added_after_the_chain_was_read_is_known_to_the_next_request()
+    {
+        var chain = await TestChain.CreateAsync(api, Unique.Chain(), [("r1", "Phở Hàng Mành")]);
+        var phone = Unique.Phone();
+        await chain.EarnAsync(chain.Admin, "r1", 100_000m, new { phone }); // the service has read the chain
+
+        await (await chain.Admin.PostAsJsonAsync(chain.Url("restaurants"), new { restaurantId = "r2", name = "Phở Hàng Bông", pos = "ipos" }))
+            .ShouldBeAsync(HttpStatusCode.Created);
+        var atTheNewOne = await chain.EarnAsync(chain.Admin, "r2", 100_000m, new { phone });
+
+        Assert.Equal(20, (long)atTheNewOne["balance"]!);
+    }
+
+    [Fact]
+    public async Task A_chain_comes_from_memory_only_while_the_key_check_sees_the_revision_it_was_read_at()
+    {
+        var chain = await TestChain.CreateAsync(api, Unique.Chain(), [("r1", "Phở Hàng Mành")]);
+        var directory = api.Services.GetRequiredService<Peko.Ledger.Api.Features.Chains.ChainDirectory>();
+        Task<string> Revision() => api.TextAsync("select xmin::text from ledger.chains where chain_id = $1", chain.Id);
+        Caller KeyCheckAt(string revision) => new("k", Role.Counter, chain.Id, "r1", revision);
+        var read = await directory.GetAsync(chain.Id, CancellationToken.None);
+        var readAt = await Revision();
+
+        // Written behind the service's back (as a repair would): a new revision.
+        await api.ScalarAsync("update ledger.chains set name = 'Renamed' where chain_id = $1", chain.Id);
+        var sameRevision = await directory.GetAsync(chain.Id, KeyCheckAt(readAt), CancellationToken.None);
+        var newRevision = await directory.GetAsync(chain.Id, KeyCheckAt(await Revision()), CancellationToken.None);
+        var otherChain = await directory.GetAsync(chain.Id, KeyCheckAt(readAt) with { ChainId = "another" }, CancellationToken.None);
+
+        Assert.NotEqual(readAt, await Revision());
+        Assert.Same(read, sameRevision);
+        Assert.Equal("Renamed", newRevision.Name);
+        Assert.Equal("Renamed", otherChain.Name);
     }
 
     [Fact]

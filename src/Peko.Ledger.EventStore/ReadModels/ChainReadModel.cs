@@ -34,6 +34,9 @@ public sealed class ChainReadModel(JsonSerializerOptions json) : IProjection
                 case RestaurantAdded r:
                     context.Queue("insert into ledger.restaurants (chain_id, restaurant_id, name, pos) values ($1, $2, $3, $4)",
                         r.ChainId, r.RestaurantId, r.Name, r.Pos);
+                    // The chain's row is written too, though nothing in it changes: its xmin is the chain's revision,
+                    // by which the service knows its remembered copy of the chain is current (ChainDirectory.Revision).
+                    context.Queue("update ledger.chains set programme_version = programme_version where chain_id = $1", r.ChainId);
                     break;
             }
         return ValueTask.CompletedTask;

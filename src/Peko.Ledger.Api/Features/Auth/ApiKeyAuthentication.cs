@@ -1,4 +1,5 @@
 using Npgsql;
+using Peko.Ledger.Api.Features.Chains;
 
 namespace Peko.Ledger.Api.Features.Auth;
 
@@ -34,13 +35,18 @@ public sealed class ApiKeyAuthentication(RequestDelegate next, NpgsqlDataSource 
         if (adminKey.Matches(presented)) return new Caller("platform-admin", Role.PlatformAdmin, null, null);
         if (ApiKeySecrets.Parse(presented) is not { } key) return null;
 
-        await using var command = dataSource.CreateCommand(
-            "select chain_id, role, restaurant_id, secret_hash from ledger.api_keys where key_id = $1 and revoked_at is null");
+        // The key's chain's revision comes along, so the chain's settings can be taken from memory when they are the
+        // ones this query saw (ChainDirectory).
+        await using var command = dataSource.CreateCommand($"""
+            select k.chain_id, k.role, k.restaurant_id, k.secret_hash, {ChainDirectory.Revision("c")}
+            from ledger.api_keys k left join ledger.chains c on c.chain_id = k.chain_id
+            where k.key_id = $1 and k.revoked_at is null
+            """);
         command.Parameters.AddWithValue(key.KeyId);
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct) || !ApiKeySecrets.Matches(key.Secret, (byte[])reader[3])) return null;
         return new Caller(key.KeyId, Caller.ParseRole(reader.GetString(1)), reader.GetString(0),
-            reader.IsDBNull(2) ? null : reader.GetString(2));
+            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(4) ? null : reader.GetString(4));
     }
 }
 

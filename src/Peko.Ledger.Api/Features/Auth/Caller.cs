@@ -6,9 +6,10 @@ public enum Role { PlatformAdmin, Admin, Accountant, Auditor, Manager, Counter }
 
 /// <summary>
 /// Who is calling: the API key's id, role, chain and (for managers and counters) restaurant. Set by
-/// <see cref="ApiKeyAuthentication"/>; endpoints take it as a parameter.
+/// <see cref="ApiKeyAuthentication"/>; endpoints take it as a parameter. <paramref name="ChainRevision"/> is the
+/// revision of the key's chain that the key's check read (<see cref="Chains.ChainDirectory.Revision"/>).
 /// </summary>
-public sealed record Caller(string KeyId, Role Role, string? ChainId, string? RestaurantId)
+public sealed record Caller(string KeyId, Role Role, string? ChainId, string? RestaurantId, string? ChainRevision = null)
 {
     public bool IsPlatformAdmin => Role == Role.PlatformAdmin;
 

@@ -20,7 +20,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
 
     public async Task<Idempotent<EarnResponse>> EarnAsync(string chainId, EarnRequest body, Caller caller, CancellationToken ct)
     {
-        var chain = await chains.GetAsync(chainId, ct);
+        var chain = await chains.GetAsync(chainId, caller, ct);
         var (restaurant, order) = OrderOf(chain, caller, body.RestaurantId, body.OrderId);
         var amount = chain.Currency.ValidAmount(body.Amount ?? throw new InvalidInput("amount", "amount is required."));
         var ids = GuestResolver.Normalise(body.Guest, chain, restaurant);
@@ -43,7 +43,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
 
     public async Task<Idempotent<RedeemResponse>> RedeemAsync(string chainId, RedeemRequest body, Caller caller, CancellationToken ct)
     {
-        var chain = await chains.GetAsync(chainId, ct);
+        var chain = await chains.GetAsync(chainId, caller, ct);
         var (restaurant, order) = OrderOf(chain, caller, body.RestaurantId, body.OrderId);
         var ids = GuestResolver.Normalise(body.Guest, chain, restaurant, required: body.GuestId is null);
         var now = time.GetUtcNow();
@@ -66,7 +66,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     public async Task<Idempotent<VoidResponse>> VoidAsync(string chainId, string restaurantId, string orderId, VoidRequest body,
         string? idempotencyKey, Caller caller, CancellationToken ct)
     {
-        var chain = await chains.GetAsync(chainId, ct);
+        var chain = await chains.GetAsync(chainId, caller, ct);
         var (restaurant, order) = OrderOf(chain, caller, restaurantId, orderId);
         var now = time.GetUtcNow();
         var key = idempotencyKey is null ? $"void:{restaurant}:{order}" : $"void:{restaurant}:{order}:{idempotencyKey}";
@@ -95,7 +95,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     {
         if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 100)
             throw new InvalidInput("Idempotency-Key", "Send an Idempotency-Key header (100 characters at most) with every adjustment.");
-        var chain = await chains.GetAsync(chainId, ct);
+        var chain = await chains.GetAsync(chainId, caller, ct);
         var restaurant = chain.RestaurantOrThrow(body.RestaurantId).Id;
         caller.RequireRestaurant(restaurant);
         var now = time.GetUtcNow();
@@ -121,7 +121,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     public async Task<string?> ResolveForLookupAsync(string chainId, GuestRef who, string? restaurantId, Caller caller,
         CancellationToken ct)
     {
-        var chain = await chains.GetAsync(chainId, ct);
+        var chain = await chains.GetAsync(chainId, caller, ct);
         var restaurant = chain.RestaurantOrThrow(restaurantId ?? caller.RestaurantId ?? chain.Restaurants.Keys.Order().FirstOrDefault()).Id;
         caller.RequireRestaurant(restaurant);
         var ids = GuestResolver.Normalise(who, chain, restaurant);

@@ -24,7 +24,7 @@ public static class GuestEndpoints
     {
         caller.EnsureChain(chainId);
         caller.Require(Role.Admin, Role.Manager, Role.Counter);
-        var chain = await chains.GetAsync(chainId, ct);
+        var chain = await chains.GetAsync(chainId, caller, ct);
         string? guestId;
         if ((phone, email, zaloId, posCustomerId) is (null, null, null, null))
             throw new InvalidInput("query", "Look up by phone, email, zaloId and/or posCustomerId.");
@@ -69,7 +69,7 @@ public static class GuestEndpoints
         // A manager sees only guests who visited their restaurant; others are "not found", not "forbidden".
         if (caller.Role == Role.Manager && !await guests.VisitedAsync(chainId, active, caller.RestaurantId!, ct))
             throw new NotFoundException("guest-not-found", "No such guest.");
-        var guest = await guests.GetAsync(await chains.GetAsync(chainId, ct), active, unmasked: caller.IsAdmin, ct)
+        var guest = await guests.GetAsync(await chains.GetAsync(chainId, caller, ct), active, unmasked: caller.IsAdmin, ct)
                     ?? throw new NotFoundException("guest-not-found", "No such guest.");
         return TypedResults.Ok(active == guestId ? guest : guest with { MergedFrom = guestId });
     }
@@ -93,7 +93,7 @@ public static class GuestEndpoints
     {
         caller.EnsureChain(chainId);
         caller.Require(Role.Admin, Role.Auditor);
-        _ = await guests.GetAsync(await chains.GetAsync(chainId, ct), guestId, unmasked: false, ct)
+        _ = await guests.GetAsync(await chains.GetAsync(chainId, caller, ct), guestId, unmasked: false, ct)
             ?? throw new NotFoundException("guest-not-found", "No such guest.");
         return TypedResults.Ok(await guests.HistoryAsync(guestId, unmasked: caller.IsAdmin, ct));
     }
