@@ -25,7 +25,7 @@ public static class GuestEndpoints
         caller.EnsureChain(chainId);
         caller.Require(Role.Admin, Role.Manager, Role.Counter);
         var chain = await chains.GetAsync(chainId, caller, ct);
-        string? guestId;
+        LookupResponse? found;
         if ((phone, email, zaloId, posCustomerId) is (null, null, null, null))
             throw new InvalidInput("query", "Look up by phone, email, zaloId and/or posCustomerId.");
         if (new[] { phone, email, zaloId, posCustomerId }.Count(v => v is not null) == 1)
@@ -38,16 +38,16 @@ public static class GuestEndpoints
                 (_, _, _, { } c) => PosCustomer(chain, caller, restaurantId, c),
                 _ => throw new InvalidInput("query", "Look up by phone, email, zaloId and/or posCustomerId."),
             };
-            guestId = await guests.FindAsync(chainId, id, ct);
+            found = await guests.LookupAsync(chain, id, ct);
         }
         else
         {
             // Several identifiers may name several guests: resolving them merges those into one (docs/identity.md).
             if (posCustomerId is not null) PosCustomer(chain, caller, restaurantId, posCustomerId);
-            guestId = await counter.ResolveForLookupAsync(chainId, new Counter.GuestRef(phone, email, zaloId, posCustomerId, null),
+            var guestId = await counter.ResolveForLookupAsync(chainId, new Counter.GuestRef(phone, email, zaloId, posCustomerId, null),
                 restaurantId, caller, ct);
+            found = guestId is null ? null : await guests.LookupAsync(chain, guestId, ct);
         }
-        var found = guestId is null ? null : await guests.LookupAsync(chain, guestId, ct);
         return TypedResults.Ok(found ?? throw new NotFoundException("guest-not-found", "No guest holds this identifier."));
     }
 

@@ -10,18 +10,16 @@ namespace Peko.Ledger.Api.Features.Guests;
 /// <summary>Reads of guests from the read models: what a till, a manager or an auditor sees.</summary>
 public sealed class GuestQueries(NpgsqlDataSource dataSource, LedgerStore store, TimeProvider time, SpendThresholds thresholds)
 {
-    /// <summary>The guest holding an identifier, or null.</summary>
-    public async Task<string?> FindAsync(string chainId, GuestIdentifier id, CancellationToken ct)
-    {
-        await using var find = dataSource.CreateCommand(
-            "select guest_id from ledger.guest_identifiers where chain_id = $1 and kind = $2 and value = $3");
-        find.Parameters.AddWithValue(chainId);
-        find.Parameters.AddWithValue(id.Kind.ToString());
-        find.Parameters.AddWithValue(id.Value);
-        return await find.ExecuteScalarAsync(ct) as string;
-    }
+    /// <summary>What a till shows of the guest holding an identifier (found in the same query), or null.</summary>
+    public Task<LookupResponse?> LookupAsync(Chain chain, GuestIdentifier id, CancellationToken ct) =>
+        LookupAsync(chain, "(select guest_id from ledger.guest_identifiers where chain_id = $1 and kind = $4 and value = $5)",
+            [id.Kind.ToString(), id.Value], ct);
 
-    public async Task<LookupResponse?> LookupAsync(Chain chain, string guestId, CancellationToken ct)
+    public Task<LookupResponse?> LookupAsync(Chain chain, string guestId, CancellationToken ct) =>
+        LookupAsync(chain, "$4", [guestId], ct);
+
+    /// <param name="guestSql">The SQL of the guest's id: $1 is the chain; <paramref name="parameters"/> are $4 on.</param>
+    async Task<LookupResponse?> LookupAsync(Chain chain, string guestSql, object[] parameters, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         Tier tier;
@@ -29,23 +27,25 @@ public sealed class GuestQueries(NpgsqlDataSource dataSource, LedgerStore store,
         decimal[]? spends = null;
         DateTimeOffset computedAt = default;
         // The connection goes back to the pool before the thresholds may be computed on another.
-        await using (var query = dataSource.CreateCommand("""
+        string guestId;
+        await using (var query = dataSource.CreateCommand($"""
             select g.display_name, g.last_visit_restaurant, r.name, g.last_visit_at, m.tier, p.deficit,
-                   coalesce(l.held, 0), coalesce(l.pending, 0), m.window_spend, t.thresholds, t.computed_at
+                   coalesce(l.held, 0), coalesce(l.pending, 0), m.window_spend, t.thresholds, t.computed_at, g.guest_id
             from ledger.guests g
             join ledger.memberships m on m.guest_id = g.guest_id
             join ledger.guest_points p on p.guest_id = g.guest_id
             left join ledger.spend_thresholds t on t.chain_id = g.chain_id
             left join ledger.restaurants r on r.chain_id = g.chain_id and r.restaurant_id = g.last_visit_restaurant
             left join lateral (
-                select sum(remaining) as held, sum(remaining) filter (where spendable_from > $3) as pending
-                from ledger.points_lots where guest_id = g.guest_id and remaining > 0 and expires_on > $4) l on true
-            where g.chain_id = $1 and g.guest_id = $2
+                select sum(remaining) as held, sum(remaining) filter (where spendable_from > $2) as pending
+                from ledger.points_lots where guest_id = g.guest_id and remaining > 0 and expires_on > $3) l on true
+            where g.chain_id = $1 and g.guest_id = {guestSql}
             """))
         {
-            foreach (var p in new object[] { chain.Id, guestId, now, chain.LocalDate(now) }) query.Parameters.AddWithValue(p);
+            foreach (var p in (object[])[chain.Id, now, chain.LocalDate(now), .. parameters]) query.Parameters.AddWithValue(p);
             await using var r = await query.ExecuteReaderAsync(ct);
             if (!await r.ReadAsync(ct)) return null;
+            guestId = r.GetString(11);
             tier = chain.Programme.TierNamed(r.IsDBNull(4) ? null : r.GetString(4));
             guest = (Text(r, 0), Visit(r, 1, 2, 3), r.GetInt64(6) - r.GetInt64(5), r.GetInt64(7), r.GetDecimal(8));
             if (!r.IsDBNull(9)) (spends, computedAt) = (r.GetFieldValue<decimal[]>(9), r.GetFieldValue<DateTimeOffset>(10));
