@@ -44,9 +44,11 @@ public sealed record StreamAppend(string StreamId, string Kind, ExpectedVersion 
 }
 
 /// <summary>
-/// The parts of a stored event beyond its position, type, data and chain, which every read gives. A replay reads only
-/// those its projections say they read (<see cref="Projections.IProjection.Reads"/>); a part not read is empty in
-/// the <see cref="StoredEvent"/> (an empty stream id, version 0, the default instant, <see cref="EventMetadata.None"/>).
+/// The parts of a stored event beyond its type, data and chain, which every read gives. A replay reads only those its
+/// projections say they read (<see cref="Projections.IProjection.Reads"/>); a part not read is empty in the
+/// <see cref="StoredEvent"/> (an empty stream id, version 0, the default instant, <see cref="EventMetadata.None"/>).
+/// Reads of the log always give the position too; an inline projection that reads neither it nor the stream is applied
+/// ahead of its append, which is when they are not known yet (<see cref="LedgerStore"/>).
 /// </summary>
 [Flags]
 public enum EventParts
@@ -62,7 +64,10 @@ public enum EventParts
     /// <summary><see cref="StoredEvent.Metadata"/>.</summary>
     Metadata = 4,
 
-    All = Stream | RecordedAt | Metadata,
+    /// <summary><see cref="StoredEvent.Seq"/> and <see cref="StoredEvent.TxId"/>: known once the append has run.</summary>
+    Position = 8,
+
+    All = Stream | RecordedAt | Metadata | Position,
 }
 
 /// <summary>An event as stored: its position in the global log and its stream, its data and metadata.</summary>
@@ -101,8 +106,8 @@ public readonly record struct LogPosition(ulong TxId, long Seq) : IComparable<Lo
 public sealed record UndecodableEvent(string TypeName, string Json, string Reason);
 
 /// <summary>A stream was not at the version the writer expected. Nothing of the append was written.</summary>
-public sealed class WrongExpectedVersionException(string streamId, ExpectedVersion expected)
-    : Exception($"Stream '{streamId}' is not at the expected version ({expected}).")
+public sealed class WrongExpectedVersionException(string streamId, ExpectedVersion expected, Exception? inner = null)
+    : Exception($"Stream '{streamId}' is not at the expected version ({expected}).", inner)
 {
     public string StreamId { get; } = streamId;
     public ExpectedVersion Expected { get; } = expected;

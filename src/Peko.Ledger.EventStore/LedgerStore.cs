@@ -49,7 +49,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
     /// <summary>
     /// As above, with <paramref name="alongside"/>: the caller's own statements, sent in the append's round trip after
     /// the events (their rows are not read; an error in one is thrown here). On a version conflict they have run too,
-    /// and the caller's rollback undoes them.
+    /// and the caller's rollback undoes them; the conflict is what is thrown, even if one of them then failed.
     /// </summary>
     public async Task<IReadOnlyList<StoredEvent>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata? metadata,
@@ -74,12 +74,33 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         if (each) foreach (var append in ordered) batch.BatchCommands.Add(AppendStatements.Append(chainId, append, now, metadata, types));
         else batch.BatchCommands.Add(ManyStreamsAppend.Command(chainId, ordered, now, metadata, types));
         foreach (var command in alongside ?? []) batch.BatchCommands.Add(command);
+        // Inline projections that read no position and no stream (EventParts) are applied ahead, to the events as the
+        // log will give them, and their statements follow the append in its round trip; the others once it has run.
+        // Nothing is sent before the batch: its locks come first in the transaction.
+        var inline = tx is null ? null : new ProjectionContext(connection, tx) { Holding = true };
+        var ahead = inline is not null && options.InlineProjectionsNeedNo(EventParts.Position | EventParts.Stream);
+        if (ahead)
+        {
+            await ApplyInlineProjectionsAsync(inline!, Ahead(chainId, ordered, now, metadata), ct);
+            if (inline!.TakeStatements() is { } statements)
+            {
+                foreach (var statement in statements) batch.BatchCommands.Add(statement);
+                inline = null;
+            }
+        }
 
         var written = await WrittenAsync(batch, ordered, each, ct);
         var stored = Stored(chainId, ordered, written, now, metadata);
-        if (tx is not null) await ApplyInlineProjectionsAsync(connection, tx, stored, ct);
+        if (inline is null) return stored;
+        inline.Holding = false;
+        if (!ahead) await ApplyInlineProjectionsAsync(inline, stored, ct);
+        await inline.FlushAsync(ct); // rows applied ahead but to be copied in, or those applied now
         return stored;
     }
+
+    /// <summary>The events as a projection that reads no position and no stream is given them: in log order.</summary>
+    List<StoredEvent> Ahead(string chainId, List<StreamAppend> ordered, DateTimeOffset now, EventMetadata metadata) =>
+        [.. ordered.SelectMany(a => a.Events).Select(e => new StoredEvent(0, 0, "", 0, types.NameOf(e.GetType()), e, chainId, now, metadata))];
 
     /// <summary>The (seq, version, tx) of each stream's rows the append returned, after the locks' result.</summary>
     static async Task<Dictionary<string, List<(long Seq, long Version, ulong TxId)>>> WrittenAsync(NpgsqlBatch batch,
@@ -87,16 +108,25 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
     {
         var written = ordered.ToDictionary(a => a.StreamId, _ => new List<(long Seq, long Version, ulong TxId)>(), StringComparer.Ordinal);
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        await reader.NextResultAsync(ct); // the locks
-        foreach (var append in statementPerStream ? ordered : [])
+        await reader.NextResultAsync(ct); // past the locks, to the first append
+        for (var i = 0; statementPerStream && i < ordered.Count; i++)
         {
+            if (i > 0) await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
-                written[append.StreamId].Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
-            await reader.NextResultAsync(ct);
+                written[ordered[i].StreamId].Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
         }
         while (!statementPerStream && await reader.ReadAsync(ct))
             written[reader.GetString(3)].Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<ulong>(2)));
-        while (await reader.NextResultAsync(ct)) { } // the caller's statements sent alongside: their errors surface here
+        try
+        {
+            // The caller's statements sent alongside and the inline projections' rows: their errors surface here.
+            while (await reader.NextResultAsync(ct)) { }
+        }
+        catch (PostgresException e) when (ordered.FirstOrDefault(a => written[a.StreamId].Count != a.Events.Count) is { } conflict)
+        {
+            // What ran after a stream that was not at its expected version may have failed because of it.
+            throw new WrongExpectedVersionException(conflict.StreamId, conflict.Expected, e);
+        }
         return written;
     }
 
@@ -118,16 +148,13 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         return stored;
     }
 
-    async Task ApplyInlineProjectionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        List<StoredEvent> stored, CancellationToken ct)
+    async Task ApplyInlineProjectionsAsync(ProjectionContext context, List<StoredEvent> events, CancellationToken ct)
     {
-        var context = new ProjectionContext(connection, tx);
         foreach (var projection in options.InlineProjections)
         {
-            var handled = stored.Where(e => projection.EventTypes.Contains(e.Data.GetType())).ToList();
+            var handled = events.Where(e => projection.EventTypes.Contains(e.Data.GetType())).ToList();
             if (handled.Count > 0) await projection.ApplyAsync(handled, context, ct);
         }
-        await context.FlushAsync(ct);
     }
 
     void Validate(IReadOnlyList<StreamAppend> appends)
@@ -250,6 +277,9 @@ public sealed class LedgerStoreOptions
 
     public LedgerStoreOptions Inline(IProjection projection) { _inline.Add(projection); return this; }
     public LedgerStoreOptions Async(IProjection projection) { _async.Add(projection); return this; }
+
+    /// <summary>True when no inline projection reads any of <paramref name="parts"/>.</summary>
+    internal bool InlineProjectionsNeedNo(EventParts parts) => _inline.All(p => (p.Reads & parts) == 0);
 
     internal bool InlineProjectionsHandle(IReadOnlyList<StreamAppend> appends) =>
         _inline.Count > 0 && appends.Any(a => a.Events.Any(e => _inline.Any(p => p.EventTypes.Contains(e.GetType()))));

@@ -30,8 +30,10 @@ public interface IProjection
     IReadOnlyCollection<Type> EventTypes { get; }
 
     /// <summary>
-    /// What of each event it reads beyond its position, type, data and chain: a replay reads no more from the log
-    /// than its projections need (<see cref="EventParts"/>; all unless the projection says less).
+    /// What of each event it reads beyond its type, data and chain: a replay reads no more from the log than its
+    /// projections need (<see cref="EventParts"/>; all unless the projection says less). Inline, one that reads neither
+    /// <see cref="EventParts.Position"/> nor <see cref="EventParts.Stream"/> is applied ahead of the append, and its
+    /// statements travel in the append's round trip: it must only queue them then, never send them itself.
     /// </summary>
     EventParts Reads => EventParts.All;
 

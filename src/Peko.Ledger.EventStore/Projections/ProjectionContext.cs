@@ -106,6 +106,8 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
     /// </param>
     public async Task SendAsync(bool allRows, CancellationToken ct, string? then = null)
     {
+        if (Holding)
+            throw new InvalidOperationException("An inline projection applied ahead of its append queues its statements; the append sends them.");
         await DrainAsync();
         WriteRowBatches(allRows);
         if (then is not null) Add(new NpgsqlBatchCommand(then));
@@ -137,6 +139,25 @@ public sealed partial class ProjectionContext(NpgsqlConnection connection, Npgsq
             if (batch is null) return;
             await using (batch) await batch.ExecuteNonQueryAsync(ct);
         }
+    }
+
+    /// <summary>
+    /// While set, nothing may be sent (<see cref="SendAsync"/> and <see cref="FlushAsync"/> throw): the projections are
+    /// applied ahead of their append, whose transaction must take its stream locks before its first write.
+    /// </summary>
+    internal bool Holding { get; set; }
+
+    /// <summary>
+    /// Takes everything queued and pending as statements, for the caller to send in its own round trip; null, with
+    /// nothing taken, when rows are to be copied in (1,000 or more), which only <see cref="FlushAsync"/> can send.
+    /// </summary>
+    internal IReadOnlyList<NpgsqlBatchCommand>? TakeStatements()
+    {
+        WriteRowBatches(all: true);
+        if (_queued.Any(q => q.Statement is null)) return null;
+        var statements = _queued.Select(q => q.Statement!).ToList();
+        _queued.Clear();
+        return statements;
     }
 
     /// <summary>Waits for what <see cref="SendAsync"/> sent.</summary>

@@ -18,7 +18,7 @@ public sealed class AccountingReadModel : IProjection
 
     public IReadOnlyCollection<string> Tables { get; } = ["accounting_chains", "accounting_months", "accounting_lots", "accounting_claims", "accounting_entries"];
 
-    public EventParts Reads => EventParts.None;
+    public EventParts Reads => EventParts.Position; // entries are keyed by the event's seq
 
     public IReadOnlyCollection<string> IndexesForReaders { get; } = ["accounting_entries_booked", "accounting_entries_effective"];
 
