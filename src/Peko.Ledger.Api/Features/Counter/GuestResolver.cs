@@ -68,16 +68,13 @@ public static class GuestResolver
     /// <see cref="ReadHeldStreamsAsync"/>.
     /// </summary>
     public static NpgsqlBatchCommand[] HeldStreamsCommands(string chainId, IReadOnlyList<GuestIdentifier> ids) =>
-        // The ids keep the default collation ("C" only sorts them): guest_id's own "C" would carry into the ids and
-        // from there into the comparison with ledger.events.stream_id, whose index is then of no use (a scan of the log).
         LedgerStore.LockAndReadStreamsCommands("""
-            array(select s.id
-                  from (select distinct (p.prefix || i.guest_id) collate "default" as id
-                        from unnest($2::text[], $3::text[]) as q(kind, value)
-                        cross join lateral (select guest_id from ledger.guest_identifiers
-                                            where chain_id = $1 and kind = q.kind and value = q.value limit 1) i
-                        cross join unnest($4::text[]) as p(prefix)) s
-                  order by s.id collate "C")
+            array(select distinct (p.prefix || i.guest_id) collate "C"
+                  from unnest($2::text[], $3::text[]) as q(kind, value)
+                  cross join lateral (select guest_id from ledger.guest_identifiers
+                                      where chain_id = $1 and kind = q.kind and value = q.value limit 1) i
+                  cross join unnest($4::text[]) as p(prefix)
+                  order by 1)
             """, () =>
             [
                 new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = ids.Select(i => i.Kind.ToString()).ToArray() },
