@@ -53,7 +53,7 @@ static class IdentityBenchmark
                     : [GuestIdentifier.Phone($"090{i:D7}", "VN")];
                 await using var work = await UnitOfWork.BeginAsync(dataSource, default);
                 var started = Stopwatch.GetTimestamp();
-                var (found, _, _) = await GuestResolver.FindAllAsync(work, Chain, ids, default);
+                var (found, _) = await GuestResolver.FindAllAsync(work, Chain, ids, default);
                 latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 if (found.Count != 1 || found[0] != $"gst_{i}") throw new InvalidOperationException($"guest {i} resolved to {string.Join(',', found)}");
             }

@@ -29,11 +29,4 @@ public static class AdvisoryLocks
                 { Parameters = { new NpgsqlParameter<string[]> { TypedValue = sorted }, new NpgsqlParameter<long> { TypedValue = space } } },
         };
     }
-
-    /// <summary>
-    /// The SQL that takes the locks of the keys an SQL <c>text[]</c> gives (<paramref name="keysSql"/>, already sorted and
-    /// distinct), in its order, returning each key as it is taken: for keys only the SQL knows yet.
-    /// </summary>
-    public static string TakeEach(string keysSql, int space) =>
-        $"select k, pg_advisory_xact_lock(hashtextextended(k, {space})) from unnest({keysSql}) as k";
 }

@@ -221,54 +221,22 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         await using var batch = new NpgsqlBatch(connection, tx);
         var locks = lockFirst ? AdvisoryLocks.Take(streamIds, AdvisoryLocks.Streams) : null;
         if (locks is not null) batch.BatchCommands.Add(locks);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(StreamsSql("$1::text[]"))
+        // Stream by stream through the (stream_id, version) key: "offset 0" keeps the planner from turning this into a
+        // join it might hash over the whole log (a generic plan cannot know how few ids the array holds).
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+                select {EventRows.Columns} from unnest($1::text[]) as q(id)
+                cross join lateral (select * from ledger.events where stream_id = q.id order by version offset 0) e
+                """)
             { Parameters = { new NpgsqlParameter<string[]> { TypedValue = streamIds.Distinct().ToArray() } } });
-        List<StoredEvent> events;
+        var events = new List<StoredEvent>();
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             if (locks is not null) await reader.NextResultAsync(ct);
-            events = await ReadEventsAsync(reader, ct);
+            while (await reader.ReadAsync(ct)) events.Add(EventRows.Read(reader, types));
         }
-        return ByStream(streamIds, events);
-    }
-
-    /// <summary>
-    /// <see cref="LockAndReadStreamsAsync"/> as two statements for a caller's own batch, for streams that only the SQL
-    /// knows yet: <paramref name="streamIdsSql"/> is a <c>text[]</c> of distinct stream ids in byte order (<c>order by
-    /// … collate "C"</c>, the order of <see cref="AdvisoryLocks"/> for ids in ASCII) over the parameters
-    /// <paramref name="parameters"/> makes (called once per statement). The first returns the ids it locked, one row
-    /// each; the second their events (<see cref="ReadEventsAsync"/>). As any lock of streams, before the transaction's
-    /// first write.
-    /// </summary>
-    public static NpgsqlBatchCommand[] LockAndReadStreamsCommands(string streamIdsSql, Func<IEnumerable<NpgsqlParameter>> parameters)
-    {
-        var locks = new NpgsqlBatchCommand(AdvisoryLocks.TakeEach(streamIdsSql, AdvisoryLocks.Streams));
-        var read = new NpgsqlBatchCommand(StreamsSql(streamIdsSql));
-        foreach (var p in parameters()) locks.Parameters.Add(p);
-        foreach (var p in parameters()) read.Parameters.Add(p);
-        return [locks, read];
-    }
-
-    /// <summary>The events of the result set <paramref name="reader"/> is at (a read of streams' events), in order.</summary>
-    public async Task<List<StoredEvent>> ReadEventsAsync(NpgsqlDataReader reader, CancellationToken ct)
-    {
-        var events = new List<StoredEvent>();
-        while (await reader.ReadAsync(ct)) events.Add(EventRows.Read(reader, types));
-        return events;
-    }
-
-    /// <summary>Events read from several streams, by stream; a stream with none gets an empty list.</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>> ByStream(IEnumerable<string> streamIds,
-        IReadOnlyList<StoredEvent> events) =>
-        streamIds.Distinct().ToDictionary(id => id,
+        return streamIds.ToDictionary(id => id,
             id => (IReadOnlyList<StoredEvent>)events.Where(e => e.StreamId == id).ToList(), StringComparer.Ordinal);
-
-    // Stream by stream through the (stream_id, version) key: "offset 0" keeps the planner from turning this into a
-    // join it might hash over the whole log (a generic plan cannot know how few ids the array holds).
-    static string StreamsSql(string streamIdsSql) => $"""
-        select {EventRows.Columns} from unnest({streamIdsSql}) as q(id)
-        cross join lateral (select * from ledger.events where stream_id = q.id order by version offset 0) e
-        """;
+    }
 
     /// <summary>The stream's current version, or 0 when it does not exist.</summary>
     public async Task<long> StreamVersionAsync(string streamId, CancellationToken ct = default)

@@ -1,11 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using Peko.Ledger.Api.Features.Counter;
-using Peko.Ledger.Domain.Guests;
-using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Tests;
 
@@ -69,43 +64,6 @@ public sealed class IdentityTests(ChainWithThreeRestaurants api) : IClassFixture
 
         Assert.Single(found.Select(f => (string)f["guestId"]!).Distinct());
         Assert.Equal(20 * 10, (long)found[0]["balance"]!);
-    }
-
-    [Fact]
-    public async Task The_streams_of_every_guest_holding_the_identifiers_are_locked_and_read_in_the_holders_round_trip()
-    {
-        var (phone, email) = (Unique.Phone(), Unique.Email());
-        var first = (string)(await api.Chain.EarnAsync(Admin, "d1", 100_000m, new { phone }))["guestId"]!;
-        var second = (string)(await api.Chain.EarnAsync(Admin, "d2", 200_000m, new { email }))["guestId"]!;
-        var store = api.Services.GetRequiredService<LedgerStore>();
-        IReadOnlyList<GuestIdentifier> ids = [GuestIdentifier.Phone(phone, "VN"), GuestIdentifier.Email(email)];
-
-        await using var work = await UnitOfWork.BeginAsync(store.DataSource, CancellationToken.None);
-        await using var batch = new NpgsqlBatch(work.Connection, work.Transaction);
-        batch.BatchCommands.Add(GuestResolver.HoldersBatchCommand(ChainWithThreeRestaurants.ChainId, ids));
-        foreach (var command in GuestResolver.HeldStreamsCommands(ChainWithThreeRestaurants.ChainId, ids)) batch.BatchCommands.Add(command);
-        Holders holders;
-        HeldStreams held;
-        await using (var reader = await batch.ExecuteReaderAsync())
-        {
-            holders = await GuestResolver.ReadHoldersAsync(reader, ids, CancellationToken.None);
-            await reader.NextResultAsync();
-            held = await GuestResolver.ReadHeldStreamsAsync(store, reader, CancellationToken.None);
-        }
-        string[] streams = [.. new[] { first, second }.SelectMany(g => new[] { LedgerEventTypes.GuestStream(g),
-            LedgerEventTypes.PointsStream(g), LedgerEventTypes.MembershipStream(g) })];
-        await using var other = new NpgsqlConnection(api.ConnectionString);
-        await other.OpenAsync();
-        await using var tryLock = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", other)
-            { Parameters = { new NpgsqlParameter { Value = LedgerEventTypes.PointsStream(second) } } };
-
-        Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), holders.Guests.Order(StringComparer.Ordinal));
-        Assert.Equal(streams.Order(StringComparer.Ordinal), held.Locked.Order(StringComparer.Ordinal));
-        foreach (var stream in streams)
-            Assert.Equal((await store.ReadStreamAsync(stream)).Select(e => (e.Seq, e.Version)),
-                held.Events.Where(e => e.StreamId == stream).Select(e => (e.Seq, e.Version)));
-        Assert.Contains(held.Events, e => e.StreamId == LedgerEventTypes.PointsStream(second));
-        Assert.False((bool)(await tryLock.ExecuteScalarAsync())!); // held by the open transaction
     }
 
     [Fact]

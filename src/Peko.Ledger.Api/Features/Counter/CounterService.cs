@@ -164,7 +164,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     async Task<(string, GuestStreams)> ResolveAsync(UnitOfWork work, Chain chain, IReadOnlyList<GuestIdentifier> ids,
         string restaurant, string? name, bool create, DateTimeOffset now, CancellationToken ct, Holders? found = null)
     {
-        var (matched, unheld, held) = found ?? await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
+        var (matched, unheld) = found ?? await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
         GuestStreams guests;
         string guestId;
         if (matched.Count == 0)
@@ -177,7 +177,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         }
         else
         {
-            guests = await GuestStreams.LoadAsync(store, work, matched, ct, held);
+            guests = await GuestStreams.LoadAsync(store, work, matched, ct);
             if (matched.Any(g => guests[g].Profile.MergedInto is not null)) throw new GuestMovedException();
             guestId = matched[0];
             var kinds = string.Join(", ", ids.Select(i => Guests.GuestQueries.KindName(i.Kind)).Distinct());
@@ -216,13 +216,8 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
                 await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
                 Holders? holders = null;
                 if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, LockKeys(chainId, ids), hash, Json, ct,
-                        ids.Count == 0 ? null : [GuestResolver.HoldersBatchCommand(chainId, ids), .. GuestResolver.HeldStreamsCommands(chainId, ids)],
-                        async reader =>
-                        {
-                            holders = await GuestResolver.ReadHoldersAsync(reader, ids, ct);
-                            await reader.NextResultAsync(ct);
-                            holders = holders with { Streams = await GuestResolver.ReadHeldStreamsAsync(store, reader, ct) };
-                        }) is { } replay)
+                        ids.Count == 0 ? null : GuestResolver.HoldersBatchCommand(chainId, ids),
+                        async reader => holders = await GuestResolver.ReadHoldersAsync(reader, ids, ct)) is { } replay)
                     return replay;
                 var (response, restaurant, guests) = await decide(work, holders);
                 // Every command decides at least one event, so the record always travels with the append.
@@ -233,11 +228,9 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
                 return new Idempotent<T>(response, Replayed: false);
             }
             catch (Exception e) when (attempt < 5 && e is WrongExpectedVersionException or GuestMovedException
-                                          or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected })
+                                          or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
             {
                 // Another command changed (or merged away) the same guest between our read and our append: start over.
-                // (A deadlock can only come from a guest that gained an identifier between the holders' two reads: its
-                // streams are locked in a second statement, out of order.)
             }
         }
     }

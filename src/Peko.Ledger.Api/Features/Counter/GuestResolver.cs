@@ -2,7 +2,6 @@ using Npgsql;
 using Peko.Ledger.Domain;
 using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.Domain.Guests;
-using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Features.Counter;
 
@@ -61,36 +60,6 @@ public static class GuestResolver
         order by g.created_at, g.guest_id
         """;
 
-    /// <summary>
-    /// The streams of every guest holding one of the identifiers, locked and read: two statements to send after
-    /// <see cref="HoldersBatchCommand"/> under the same identifier locks (so the holders cannot change in between),
-    /// saving the round trip that would lock and read them once the holders are known. Read with
-    /// <see cref="ReadHeldStreamsAsync"/>.
-    /// </summary>
-    public static NpgsqlBatchCommand[] HeldStreamsCommands(string chainId, IReadOnlyList<GuestIdentifier> ids) =>
-        LedgerStore.LockAndReadStreamsCommands("""
-            array(select distinct (p.prefix || i.guest_id) collate "C"
-                  from unnest($2::text[], $3::text[]) as q(kind, value)
-                  cross join lateral (select guest_id from ledger.guest_identifiers
-                                      where chain_id = $1 and kind = q.kind and value = q.value limit 1) i
-                  cross join unnest($4::text[]) as p(prefix)
-                  order by 1)
-            """, () =>
-            [
-                new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = ids.Select(i => i.Kind.ToString()).ToArray() },
-                new NpgsqlParameter { Value = ids.Select(i => i.Value).ToArray() },
-                new NpgsqlParameter { Value = GuestStreams.Prefixes.ToArray() },
-            ]);
-
-    /// <summary>What <see cref="HeldStreamsCommands"/> returned, from the first of its results the reader is at.</summary>
-    public static async Task<HeldStreams> ReadHeldStreamsAsync(LedgerStore store, NpgsqlDataReader reader, CancellationToken ct)
-    {
-        var locked = new HashSet<string>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct)) locked.Add(reader.GetString(0));
-        await reader.NextResultAsync(ct);
-        return new HeldStreams(locked, await store.ReadEventsAsync(reader, ct));
-    }
-
     public static NpgsqlCommand HoldersCommand(UnitOfWork work, string chainId, IEnumerable<GuestIdentifier> ids) =>
         work.Command(HoldersSql, chainId, ids.Select(i => i.Kind.ToString()).ToArray(), ids.Select(i => i.Value).ToArray());
 
@@ -125,8 +94,4 @@ public static class GuestResolver
 }
 
 /// <summary>The guests holding a request's identifiers (earliest created first), and the identifiers none holds yet.</summary>
-public sealed record Holders(IReadOnlyList<string> Guests, IReadOnlyList<GuestIdentifier> Unheld,
-    HeldStreams? Streams = null);
-
-/// <summary>The streams of the guests holding a request's identifiers, locked and read with them (<see cref="GuestResolver.HeldStreamsCommands"/>).</summary>
-public sealed record HeldStreams(IReadOnlySet<string> Locked, IReadOnlyList<EventStore.StoredEvent> Events);
+public sealed record Holders(IReadOnlyList<string> Guests, IReadOnlyList<GuestIdentifier> Unheld);

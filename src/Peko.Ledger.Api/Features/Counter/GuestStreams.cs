@@ -20,21 +20,13 @@ public sealed class GuestStreams
 
     public bool Contains(string guestId) => _guests.ContainsKey(guestId);
 
-    /// <summary>What a guest's three stream ids start with, before the guest id (for SQL that names them).</summary>
-    public static IReadOnlyList<string> Prefixes { get; } = [GuestStream(""), PointsStream(""), MembershipStream("")];
-
-    /// <summary>
-    /// Locks and reads the three streams of each guest (one round trip), and folds them; no round trip when they were
-    /// locked and read already (<paramref name="held"/>, with the identifiers' holders).
-    /// </summary>
+    /// <summary>Locks and reads the three streams of each guest (one round trip), and folds them.</summary>
     public static async Task<GuestStreams> LoadAsync(LedgerStore store, UnitOfWork work, IReadOnlyCollection<string> guestIds,
-        CancellationToken ct, HeldStreams? held = null)
+        CancellationToken ct)
     {
         var loaded = new GuestStreams();
         var streams = guestIds.SelectMany(g => new[] { GuestStream(g), PointsStream(g), MembershipStream(g) }).ToList();
-        var read = held is not null && streams.All(held.Locked.Contains)
-            ? LedgerStore.ByStream(streams, held.Events)
-            : await store.LockAndReadStreamsAsync(work.Connection, work.Transaction, streams, ct);
+        var read = await store.LockAndReadStreamsAsync(work.Connection, work.Transaction, streams, ct);
         foreach (var (stream, events) in read) loaded._versions[stream] = events.Count == 0 ? 0 : events[^1].Version;
         foreach (var g in guestIds)
             loaded._guests[g] = new GuestState(g, GuestProfile.From(read[GuestStream(g)].Select(e => e.Data)),

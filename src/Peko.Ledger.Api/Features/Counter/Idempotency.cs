@@ -21,25 +21,25 @@ public static class Idempotency
 
     /// <summary>
     /// Takes the key's lock (and the command's other locks), then looks the key up, in one round trip; returns the stored
-    /// first response, or null when this is the first time. <paramref name="alongside"/>, reads that need the same
-    /// locks, go in the same round trip, after the lookup; <paramref name="readAlongside"/> reads their results (the
-    /// reader at the first), only when this is the first time.
+    /// first response, or null when this is the first time. <paramref name="alongside"/>, a read that needs the same
+    /// locks, goes in the same round trip, after the lookup; <paramref name="readAlongside"/> reads its rows, only when
+    /// this is the first time.
     /// </summary>
     public static async Task<Idempotent<T>?> LockAndFindAsync<T>(UnitOfWork work, string chainId, string key,
         IEnumerable<string> otherLocks, byte[] requestHash, JsonSerializerOptions json, CancellationToken ct,
-        IReadOnlyList<NpgsqlBatchCommand>? alongside = null, Func<NpgsqlDataReader, Task>? readAlongside = null)
+        NpgsqlBatchCommand? alongside = null, Func<NpgsqlDataReader, Task>? readAlongside = null)
     {
         await using var batch = work.LockBatch([$"idempotency:{chainId}:{key}", .. otherLocks]);
         var locks = batch.BatchCommands.Count;
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 "select request_hash, response::text from ledger.idempotency_records where chain_id = $1 and key = $2")
             { Parameters = { new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = key } } });
-        foreach (var command in alongside ?? []) batch.BatchCommands.Add(command);
+        if (alongside is not null) batch.BatchCommands.Add(alongside);
         await using var reader = await batch.ExecuteReaderAsync(ct);
         for (var i = 0; i < locks; i++) await reader.NextResultAsync(ct);
         if (!await reader.ReadAsync(ct))
         {
-            if (alongside is { Count: > 0 } && readAlongside is not null && await reader.NextResultAsync(ct)) await readAlongside(reader);
+            if (alongside is not null && readAlongside is not null && await reader.NextResultAsync(ct)) await readAlongside(reader);
             return null;
         }
         if (!((byte[])reader[0]).AsSpan().SequenceEqual(requestHash))
