@@ -41,8 +41,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
     /// <summary>
     /// Appends inside a caller's transaction (which commits or rolls back). Call it before any other write of that
     /// transaction: the stream locks must be taken before the transaction gets its id. After a failure, including a
-    /// version conflict, roll the transaction back: the inline projections' rows may have been written with the events
-    /// of the streams that were at their versions.
+    /// version conflict, roll the transaction back: the inline projections' rows travel with the events, and may have
+    /// been written for a stream that was not at its version.
     /// </summary>
     public Task<IReadOnlyList<StoredEvent>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         string chainId, IReadOnlyList<StreamAppend> appends, EventMetadata? metadata = null, CancellationToken ct = default) =>
