@@ -130,7 +130,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         {
             try
             {
-                await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
+                await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct, genericPlans: true);
                 Holders found;
                 await using (var batch = work.LockBatch(LockKeys(chainId, ids)))
                 {
@@ -213,7 +213,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         {
             try
             {
-                await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct);
+                await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct, genericPlans: true);
                 Holders? holders = null;
                 if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, LockKeys(chainId, ids), hash, Json, ct,
                         ids.Count == 0 ? null : GuestResolver.HoldersBatchCommand(chainId, ids),
