@@ -51,7 +51,7 @@ public static class GuestResolver
     /// earliest created guest first. Each identifier is looked up through the keys: the lateral "limit 1"s keep a
     /// generic plan (which cannot know how few the arrays hold) from scanning the chain's identifiers or guests whole.
     /// </summary>
-    const string HoldersSql = """
+    public const string HoldersSql = """
         select i.kind, i.value, g.guest_id, g.created_at
         from unnest($2::text[], $3::text[]) as q(kind, value)
         cross join lateral (select kind, value, guest_id from ledger.guest_identifiers
