@@ -24,12 +24,13 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     /// <summary>
     /// Begins a unit of work. With <paramref name="genericPlans"/>, PostgreSQL plans each prepared statement of this
-    /// transaction once for all parameters (<c>plan_cache_mode = force_generic_plan</c>, this transaction only, set
-    /// by the first <see cref="LockBatch"/>). That suits a counter command, whose statements are key lookups and writes
-    /// of one guest: by default PostgreSQL guesses an array parameter at 10 elements, so the generic plan of a
-    /// statement over <c>unnest($1)</c> always looks costlier than one planned for the one to three ids actually sent,
-    /// and it planned four of an earn's statements anew on every execution, about a quarter of its CPU per earn
-    /// (docs/benchmarks.md). Not for batches of thousands of rows (migrations), whose plans depend on their sizes.
+    /// transaction once for all parameters (<c>plan_cache_mode = force_generic_plan</c>, this transaction only). Each
+    /// <see cref="LockBatch"/> sets it, so statements sent before the first one are planned as usual. That suits a
+    /// counter command, whose statements are key lookups and writes of one guest. By default PostgreSQL guesses an
+    /// array parameter at 10 elements, so the generic plan of a statement over <c>unnest($1)</c> always looks
+    /// costlier than one planned for the one to three ids actually sent. It then planned four of an earn's statements
+    /// anew on every execution, about a quarter of PostgreSQL's CPU per earn (docs/benchmarks.md). Not for batches of
+    /// thousands of rows (migrations), whose plans depend on their sizes.
     /// </summary>
     public static async Task<UnitOfWork> BeginAsync(NpgsqlDataSource dataSource, CancellationToken ct,
         bool genericPlans = false)
