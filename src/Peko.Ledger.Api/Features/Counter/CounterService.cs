@@ -131,15 +131,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
             try
             {
                 await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct, genericPlans: true);
-                Holders found;
-                await using (var batch = work.LockBatch(LockKeys(chainId, ids)))
-                {
-                    var locks = batch.BatchCommands.Count;
-                    batch.BatchCommands.Add(GuestResolver.HoldersBatchCommand(chainId, ids));
-                    await using var reader = await batch.ExecuteReaderAsync(ct);
-                    for (var i = 0; i < locks; i++) await reader.NextResultAsync(ct);
-                    found = await GuestResolver.ReadHoldersAsync(reader, ids, ct);
-                }
+                var found = await GuestResolver.LockAndFindAllAsync(work, chainId, ids, ct);
                 if (found.Guests.Count == 0) return null;
                 var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, null, create: false, now, ct, found);
                 var appends = guests.Appends();

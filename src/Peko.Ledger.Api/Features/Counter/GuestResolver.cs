@@ -36,6 +36,21 @@ public static class GuestResolver
         return await ReadHoldersAsync(reader, ids, ct);
     }
 
+    /// <summary>
+    /// A lookup's first round trip, under the identifiers' locks: the guests holding them (<see cref="FindAllAsync"/>),
+    /// sent in the batch that takes the locks.
+    /// </summary>
+    public static async Task<Holders> LockAndFindAllAsync(UnitOfWork work, string chainId,
+        IReadOnlyList<GuestIdentifier> ids, CancellationToken ct)
+    {
+        await using var batch = work.LockBatch(ids.Select(i => LockKey(chainId, i)));
+        var before = batch.BatchCommands.Count;
+        batch.BatchCommands.Add(HoldersBatchCommand(chainId, ids));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        for (var i = 0; i < before; i++) await reader.NextResultAsync(ct);
+        return await ReadHoldersAsync(reader, ids, ct);
+    }
+
     /// <summary><see cref="FindAllAsync"/> from the rows of <see cref="HoldersSql"/> the reader is at.</summary>
     public static async Task<Holders> ReadHoldersAsync(NpgsqlDataReader reader, IReadOnlyList<GuestIdentifier> ids,
         CancellationToken ct)
