@@ -12,7 +12,7 @@ namespace Peko.Ledger.Benchmarks;
 /// </summary>
 static class CounterBenchmark
 {
-    const string Chain = "bench-chain";
+    internal const string Chain = "bench-chain";
 
     public static async Task<bool> RunAsync(BenchArgs args)
     {
@@ -82,16 +82,16 @@ static class CounterBenchmark
         return summary.AllPassed;
     }
 
-    static string Phone(int guest) => $"09{guest + 10_000_000:D8}";
+    internal static string Phone(int guest) => $"09{guest + 10_000_000:D8}";
 
-    static Task<HttpResponseMessage> Earn(HttpClient till, int guest, string order) =>
+    internal static Task<HttpResponseMessage> Earn(HttpClient till, int guest, string order) =>
         till.PostAsJsonAsync($"/v1/chains/{Chain}/earn", new
         {
             restaurantId = till.DefaultRequestHeaders.GetValues("X-Bench-Restaurant").First(), orderId = order,
             amount = 85_000 + guest % 50 * 10_000, guest = new { phone = Phone(guest) },
         });
 
-    static async Task<List<HttpClient>> SetUpChainAsync(LedgerService service, int restaurants)
+    internal static async Task<List<HttpClient>> SetUpChainAsync(LedgerService service, int restaurants)
     {
         using var admin = Client(service, service.AdminKey);
         Check(await admin.PostAsJsonAsync("/v1/chains", new
@@ -116,13 +116,13 @@ static class CounterBenchmark
         return tills;
     }
 
-    sealed record Load(int Count, int Errors, TimeSpan Elapsed, double[] LatenciesMs)
+    internal sealed record Load(int Count, int Errors, TimeSpan Elapsed, double[] LatenciesMs)
     {
         public double Percentile(double p) => LatenciesMs.Length == 0 ? double.NaN : LatenciesMs[(int)Math.Min(LatenciesMs.Length - 1, p * LatenciesMs.Length)];
     }
 
     /// <summary>Runs <paramref name="call"/> from <paramref name="clients"/> concurrent loops until the count or time runs out.</summary>
-    static async Task<Load> LoadAsync(List<HttpClient> tills, int clients, int total, TimeSpan duration,
+    internal static async Task<Load> LoadAsync(List<HttpClient> tills, int clients, int total, TimeSpan duration,
         Func<HttpClient, int, Task<HttpResponseMessage>> call)
     {
         var next = -1;
@@ -152,7 +152,7 @@ static class CounterBenchmark
         return client;
     }
 
-    static HttpResponseMessage Check(HttpResponseMessage response) =>
+    internal static HttpResponseMessage Check(HttpResponseMessage response) =>
         response.IsSuccessStatusCode ? response
             : throw new InvalidOperationException($"{response.RequestMessage?.RequestUri} -> {(int)response.StatusCode} " +
                                                   response.Content.ReadAsStringAsync().Result);

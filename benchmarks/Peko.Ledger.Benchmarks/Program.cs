@@ -12,6 +12,7 @@ var benchmarks = new Dictionary<string, Func<BenchArgs, Task<bool>>>(StringCompa
     ["audit"] = AuditBenchmark.RunAsync,
     ["migration"] = MigrationBenchmark.RunAsync,
     ["replay"] = ReplayBenchmark.RunAsync,
+    ["regulars"] = RegularsBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

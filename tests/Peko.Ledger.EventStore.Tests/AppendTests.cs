@@ -203,6 +203,39 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
             (await store.ReadStreamAsync(stream, recordedUntil: start.AddHours(1.5))).Select(e => e.Version));
     }
 
+
+    /// <summary>
+    /// What a command folds: each stream's events in version order, apart even when their appends interleaved in the
+    /// log; an empty list for a stream that does not exist; and the streams' append locks held until the transaction ends.
+    /// </summary>
+    [Fact]
+    public async Task Several_streams_are_locked_and_read_apart_in_version_order()
+    {
+        var store = Store();
+        var (a, b, missing) = (NewStream(), NewStream(), NewStream());
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(a, ExpectedVersion.NoStream, 1, 2));
+        await store.AppendAsync(TestStore.Chain, TestStore.Deposit(b, ExpectedVersion.NoStream, 10));
+        await store.AppendAsync(TestStore.Chain, [TestStore.Deposit(a, ExpectedVersion.Exactly(2), 3), TestStore.Deposit(b, ExpectedVersion.Exactly(1), 20)]);
+
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        var read = await store.LockAndReadStreamsAsync(connection, tx, [b, missing, a, b]);
+
+        Assert.Equal(new[] { a, b, missing }.Order(StringComparer.Ordinal), read.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([1L, 2L, 3L], read[a].Select(e => e.Version));
+        Assert.Equal([new Deposited(1), new Deposited(2), new Deposited(3)], read[a].Select(e => e.Data));
+        Assert.Equal([new Deposited(10), new Deposited(20)], read[b].Select(e => e.Data));
+        Assert.All(read[a].Concat(read[b]), e => Assert.True(e.Seq > 0));
+        Assert.Empty(read[missing]);
+
+        // Another writer waits for the locks: its append goes through only once this transaction has ended.
+        var other = store.AppendAsync(TestStore.Chain, TestStore.Deposit(a, ExpectedVersion.Exactly(3), 4));
+        await Task.Delay(300);
+        Assert.False(other.IsCompleted);
+        await tx.CommitAsync();
+        await other;
+        Assert.Equal(4, await store.StreamVersionAsync(a));
+    }
     [Fact]
     public async Task Bad_appends_are_refused_before_anything_is_sent()
     {
