@@ -145,7 +145,7 @@ static class CounterBenchmark
         return new Load(all.Length, errors, clock.Elapsed, all);
     }
 
-    static HttpClient Client(LedgerService service, string key)
+    internal static HttpClient Client(LedgerService service, string key)
     {
         var client = new HttpClient { BaseAddress = new Uri(service.Url) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);

@@ -207,32 +207,43 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
     /// <summary>Reads several whole streams in one query, inside the caller's transaction; missing streams come back empty.</summary>
     public Task<IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>>> ReadStreamsAsync(NpgsqlConnection connection,
         NpgsqlTransaction? tx, IReadOnlyCollection<string> streamIds, CancellationToken ct = default) =>
-        ReadStreamsAsync(connection, tx, streamIds, lockFirst: false, EventParts.All, ct);
+        ReadStreamsAsync(connection, tx, streamIds, null, lockFirst: false, EventParts.All, ct);
 
     /// <summary>
     /// <see cref="LockStreamsAsync"/> then a read of the streams, in one round trip: the read runs once the locks are
     /// held, so what it returns cannot change before the append. It reads what a decision folds: each event's stream,
     /// version and data, and its position; not its recorded time or metadata (a command reads a guest's whole history,
-    /// and those columns were a tenth of the service's CPU per event read).
+    /// and those columns were a tenth of the service's CPU per event read). With <paramref name="after"/>, a stream
+    /// named there comes back from the event after that version only (the caller has folded the ones before).
     /// </summary>
     public Task<IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>>> LockAndReadStreamsAsync(NpgsqlConnection connection,
-        NpgsqlTransaction tx, IReadOnlyCollection<string> streamIds, CancellationToken ct = default) =>
-        ReadStreamsAsync(connection, tx, streamIds, lockFirst: true, EventParts.Stream, ct);
+        NpgsqlTransaction tx, IReadOnlyCollection<string> streamIds, IReadOnlyDictionary<string, long>? after = null,
+        CancellationToken ct = default) =>
+        ReadStreamsAsync(connection, tx, streamIds, after, lockFirst: true, EventParts.Stream, ct);
 
     async Task<IReadOnlyDictionary<string, IReadOnlyList<StoredEvent>>> ReadStreamsAsync(NpgsqlConnection connection,
-        NpgsqlTransaction? tx, IReadOnlyCollection<string> streamIds, bool lockFirst, EventParts parts, CancellationToken ct)
+        NpgsqlTransaction? tx, IReadOnlyCollection<string> streamIds, IReadOnlyDictionary<string, long>? after,
+        bool lockFirst, EventParts parts, CancellationToken ct)
     {
+        var ids = streamIds.Distinct().ToArray();
         await using var batch = new NpgsqlBatch(connection, tx);
-        var locks = lockFirst ? AdvisoryLocks.Take(streamIds, AdvisoryLocks.Streams) : null;
+        var locks = lockFirst ? AdvisoryLocks.Take(ids, AdvisoryLocks.Streams) : null;
         if (locks is not null) batch.BatchCommands.Add(locks);
         // Stream by stream through the (stream_id, version) key: "offset 0" keeps the planner from turning this into a
         // join it might hash over the whole log (a generic plan cannot know how few ids the array holds).
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-                select {EventRows.ColumnsOf(parts | EventParts.Stream)} from unnest($1::text[]) as q(id)
-                cross join lateral (select * from ledger.events where stream_id = q.id order by version offset 0) e
+                select {EventRows.ColumnsOf(parts | EventParts.Stream)} from unnest($1::text[], $2::bigint[]) as q(id, after)
+                cross join lateral (select * from ledger.events where stream_id = q.id and version > q.after
+                                    order by version offset 0) e
                 """)
-            { Parameters = { new NpgsqlParameter<string[]> { TypedValue = streamIds.Distinct().ToArray() } } });
-        var read = streamIds.Distinct().ToDictionary(id => id, _ => new List<StoredEvent>(), StringComparer.Ordinal);
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string[]> { TypedValue = ids },
+                new NpgsqlParameter<long[]> { TypedValue = [.. ids.Select(id => after?.GetValueOrDefault(id) ?? 0)] },
+            },
+        });
+        var read = ids.ToDictionary(id => id, _ => new List<StoredEvent>(), StringComparer.Ordinal);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             if (locks is not null) await reader.NextResultAsync(ct);

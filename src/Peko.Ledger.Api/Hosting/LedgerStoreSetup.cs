@@ -28,6 +28,9 @@ public static class LedgerStoreSetup
             .Async(new AccountingReadModel()));
         builder.Services.AddSingleton<ChainDirectory>();
         builder.Services.AddSingleton<ChainAdministration>();
+        builder.Services.AddSingleton(new FoldedGuests(
+            builder.Configuration.GetValue("Peko:FoldedGuests:Events", FoldedGuests.DefaultCapacity),
+            builder.Configuration.GetValue("Peko:FoldedGuests:MinimumEvents", FoldedGuests.DefaultMinimum)));
         builder.Services.AddSingleton<CounterService>();
         builder.Services.AddSingleton<GuestQueries>();
         builder.Services.AddSingleton<SpendThresholds>();

@@ -24,6 +24,17 @@ public sealed class GuestProfile
         return profile;
     }
 
+    /// <summary>A copy to apply further events to; this profile is left as it is.</summary>
+    public GuestProfile Clone()
+    {
+        var copy = new GuestProfile
+        {
+            GuestId = GuestId, CreatedAt = CreatedAt, Name = Name, MergedInto = MergedInto, Identifiers = Identifiers,
+        };
+        copy._merges.AddRange(_merges);
+        return copy;
+    }
+
     public void Apply(object e)
     {
         switch (e)

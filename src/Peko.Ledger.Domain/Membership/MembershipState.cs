@@ -16,10 +16,17 @@ public sealed class MembershipState
     /// <summary>A copy with one more event applied; this state is left as it is.</summary>
     public MembershipState With(object e)
     {
+        var copy = Clone();
+        copy.Apply(e);
+        return copy;
+    }
+
+    /// <summary>A copy to apply further events to; this state is left as it is.</summary>
+    public MembershipState Clone()
+    {
         var copy = new MembershipState { Tier = Tier };
         foreach (var (key, spend) in _orders) copy._orders[key] = spend;
         foreach (var (key, origins) in _origins) copy._origins[key] = origins;
-        copy.Apply(e);
         return copy;
     }
 

@@ -39,6 +39,18 @@ public sealed class PointsAccount
         return account;
     }
 
+    /// <summary>A copy to apply further events to; this account is left as it is.</summary>
+    public PointsAccount Clone()
+    {
+        var copy = new PointsAccount { Deficit = Deficit };
+        foreach (var (key, lot) in _lots) copy._lots[key] = lot;
+        foreach (var (key, order) in _orders) copy._orders[key] = order;
+        foreach (var (key, origins) in _lotOrigins) copy._lotOrigins[key] = origins;
+        foreach (var (key, origins) in _orderOrigins) copy._orderOrigins[key] = origins;
+        foreach (var (key, deficit) in _deficitByMerge) copy._deficitByMerge[key] = deficit;
+        return copy;
+    }
+
     /// <summary>Points held in unexpired lots (pending included), less any deficit. Can be negative.</summary>
     public long Balance(DateOnly today) => _lots.Values.Where(l => !l.IsExpired(today)).Sum(l => l.Remaining) - Deficit;
 

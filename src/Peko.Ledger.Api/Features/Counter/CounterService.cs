@@ -14,7 +14,7 @@ namespace Peko.Ledger.Api.Features.Counter;
 /// (merging guests that turn out to be one person), reads its streams, decides (pure domain), appends, stores the
 /// response and commits.
 /// </summary>
-public sealed class CounterService(LedgerStore store, ChainDirectory chains, TimeProvider time)
+public sealed class CounterService(LedgerStore store, FoldedGuests folded, ChainDirectory chains, TimeProvider time)
 {
     System.Text.Json.JsonSerializerOptions Json => store.Types.SerializerOptions;
 
@@ -169,7 +169,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
         }
         else
         {
-            guests = await GuestStreams.LoadAsync(store, work, matched, ct);
+            guests = await GuestStreams.LoadAsync(store, folded, work, matched, ct);
             if (matched.Any(g => guests[g].Profile.MergedInto is not null)) throw new GuestMovedException();
             guestId = matched[0];
             var kinds = string.Join(", ", ids.Select(i => Guests.GuestQueries.KindName(i.Kind)).Distinct());
@@ -188,7 +188,7 @@ public sealed class CounterService(LedgerStore store, ChainDirectory chains, Tim
     {
         var active = await GuestResolver.FollowAsync(work, chainId, guestId, ct)
                      ?? throw new NotFoundException("guest-not-found", "No such guest.");
-        var guests = await GuestStreams.LoadAsync(store, work, [active], ct);
+        var guests = await GuestStreams.LoadAsync(store, folded, work, [active], ct);
         return guests[active].Profile.MergedInto is null ? (active, guests) : throw new GuestMovedException();
     }
 

@@ -20,19 +20,47 @@ public sealed class GuestStreams
 
     public bool Contains(string guestId) => _guests.ContainsKey(guestId);
 
-    /// <summary>Locks and reads the three streams of each guest (one round trip), and folds them.</summary>
-    public static async Task<GuestStreams> LoadAsync(LedgerStore store, UnitOfWork work, IReadOnlyCollection<string> guestIds,
-        CancellationToken ct)
+    /// <summary>
+    /// Locks and reads the three streams of each guest (one round trip), and folds them: from where
+    /// <paramref name="folded"/> left them, when it has them, reading only the events after that.
+    /// </summary>
+    public static async Task<GuestStreams> LoadAsync(LedgerStore store, FoldedGuests folded, UnitOfWork work,
+        IReadOnlyCollection<string> guestIds, CancellationToken ct)
     {
         var loaded = new GuestStreams();
-        var streams = guestIds.SelectMany(g => new[] { GuestStream(g), PointsStream(g), MembershipStream(g) }).ToList();
-        var read = await store.LockAndReadStreamsAsync(work.Connection, work.Transaction, streams, ct);
-        foreach (var (stream, events) in read) loaded._versions[stream] = events.Count == 0 ? 0 : events[^1].Version;
-        foreach (var g in guestIds)
-            loaded._guests[g] = new GuestState(g, GuestProfile.From(read[GuestStream(g)].Select(e => e.Data)),
-                PointsAccount.From(read[PointsStream(g)].Select(e => e.Data)),
-                MembershipState.From(read[MembershipStream(g)].Select(e => e.Data)));
+        var guests = guestIds.Distinct().Select(g => folded.Take(g) ?? new FoldedGuest(g)).ToList();
+        var after = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var g in guests)
+            (after[GuestStream(g.GuestId)], after[PointsStream(g.GuestId)], after[MembershipStream(g.GuestId)]) =
+                (g.GuestVersion, g.PointsVersion, g.MembershipVersion);
+        var read = await store.LockAndReadStreamsAsync(work.Connection, work.Transaction, after.Keys, after, ct);
+        foreach (var g in guests)
+        {
+            // Stored events only, folded into the entry; the command works on copies, to which it applies its own.
+            g.GuestVersion = Fold(read[GuestStream(g.GuestId)], g.GuestVersion, g.Profile.Apply);
+            g.PointsVersion = Fold(read[PointsStream(g.GuestId)], g.PointsVersion, g.Points.Apply);
+            g.MembershipVersion = Fold(read[MembershipStream(g.GuestId)], g.MembershipVersion, g.Membership.Apply);
+            (loaded._versions[GuestStream(g.GuestId)], loaded._versions[PointsStream(g.GuestId)],
+                loaded._versions[MembershipStream(g.GuestId)]) = (g.GuestVersion, g.PointsVersion, g.MembershipVersion);
+            if (folded.Keeps(g))
+            {
+                loaded._guests[g.GuestId] = new GuestState(g.GuestId, g.Profile.Clone(), g.Points.Clone(), g.Membership.Clone());
+                folded.Return(g);
+            }
+            else loaded._guests[g.GuestId] = new GuestState(g.GuestId, g.Profile, g.Points, g.Membership);
+        }
         return loaded;
+    }
+
+    static long Fold(IReadOnlyList<StoredEvent> events, long version, Action<object> apply)
+    {
+        foreach (var e in events)
+        {
+            if (e.Version != ++version)
+                throw new InvalidOperationException($"Stream {e.StreamId} read at version {e.Version} where {version} was next.");
+            apply(e.Data);
+        }
+        return version;
     }
 
     /// <summary>A guest not in the store yet (its streams are expected not to exist).</summary>

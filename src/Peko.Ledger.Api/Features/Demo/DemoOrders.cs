@@ -33,7 +33,8 @@ public sealed class DemoOrders(LedgerDatabase database, EventTypeRegistry types,
         // Demo data need not survive a power cut: skip the per-commit flush to seed in seconds.
         var connection = new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString) { Options = "-c synchronous_commit=off" };
         await using var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
-        var counter = new CounterService(new LedgerStore(dataSource, types, options, time), new ChainDirectory(dataSource, types), time);
+        var counter = new CounterService(new LedgerStore(dataSource, types, options, time), new FoldedGuests(FoldedGuests.DefaultCapacity),
+            new ChainDirectory(dataSource, types), time);
         var caller = new Caller("demo-seed", Role.Admin, chainId, null);
         var done = 0;
 

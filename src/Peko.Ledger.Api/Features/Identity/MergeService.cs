@@ -15,7 +15,7 @@ public sealed record MergeResponse(string MergeId, string SurvivorId, string Abs
     long AbsorbedBalance, string SurvivorTier, string AbsorbedTier, bool Undone);
 
 /// <summary>A chain admin's manual merge of two guests, and the exact undo of a merge (docs/identity.md).</summary>
-public sealed class MergeService(LedgerStore store, ChainDirectory chains, TimeProvider time)
+public sealed class MergeService(LedgerStore store, FoldedGuests folded, ChainDirectory chains, TimeProvider time)
 {
     public async Task<MergeResponse> MergeAsync(string chainId, string guestId, MergeRequest body, Caller caller, CancellationToken ct)
     {
@@ -56,7 +56,7 @@ public sealed class MergeService(LedgerStore store, ChainDirectory chains, TimeP
             await using var exists = work.Command("select 1 from ledger.guests where chain_id = $1 and guest_id = $2", chainId, id);
             if (await exists.ExecuteScalarAsync(ct) is null) throw new NotFoundException("guest-not-found", $"No guest {id}.");
         }
-        return await GuestStreams.LoadAsync(store, work, guestIds.Distinct().ToList(), ct);
+        return await GuestStreams.LoadAsync(store, folded, work, guestIds.Distinct().ToList(), ct);
     }
 
     Task AppendAsync(UnitOfWork work, string chainId, Caller caller, GuestStreams guests, CancellationToken ct) =>
