@@ -230,19 +230,22 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         var locks = lockFirst ? AdvisoryLocks.Take(ids, AdvisoryLocks.Streams) : null;
         if (locks is not null) batch.BatchCommands.Add(locks);
         // Stream by stream through the (stream_id, version) key: "offset 0" keeps the planner from turning this into a
-        // join it might hash over the whole log (a generic plan cannot know how few ids the array holds).
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+        // join it might hash over the whole log (a generic plan cannot know how few ids the array holds). Streams read
+        // from the start (all of them, for a migration's thousands) go without the version bound, as they always have:
+        // its plan is PostgreSQL's to choose anew, and migrations' custom plans depend on it.
+        var from = ids.Select(id => after?.GetValueOrDefault(id) ?? 0).ToArray();
+        var command = from.Any(v => v > 0)
+            ? new NpgsqlBatchCommand($"""
                 select {EventRows.ColumnsOf(parts | EventParts.Stream)} from unnest($1::text[], $2::bigint[]) as q(id, after)
                 cross join lateral (select * from ledger.events where stream_id = q.id and version > q.after
                                     order by version offset 0) e
-                """)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter<string[]> { TypedValue = ids },
-                new NpgsqlParameter<long[]> { TypedValue = [.. ids.Select(id => after?.GetValueOrDefault(id) ?? 0)] },
-            },
-        });
+                """) { Parameters = { new NpgsqlParameter<long[]> { TypedValue = from } } }
+            : new NpgsqlBatchCommand($"""
+                select {EventRows.ColumnsOf(parts | EventParts.Stream)} from unnest($1::text[]) as q(id)
+                cross join lateral (select * from ledger.events where stream_id = q.id order by version offset 0) e
+                """);
+        command.Parameters.Insert(0, new NpgsqlParameter<string[]> { TypedValue = ids });
+        batch.BatchCommands.Add(command);
         var read = ids.ToDictionary(id => id, _ => new List<StoredEvent>(), StringComparer.Ordinal);
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
