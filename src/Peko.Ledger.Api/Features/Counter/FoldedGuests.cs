@@ -33,8 +33,6 @@ public sealed class FoldedGuests(long capacity, long minimum = FoldedGuests.Defa
     readonly LinkedList<FoldedGuest> _recent = []; // most recently put back first
     long _events;
 
-    public long Capacity => capacity;
-
     /// <summary>Whether <see cref="Return"/> would keep this guest: long enough to be worth it, short enough to fit.</summary>
     public bool Keeps(FoldedGuest guest) => guest.Events >= minimum && guest.Events <= capacity;
 
@@ -84,9 +82,9 @@ public sealed class FoldedGuests(long capacity, long minimum = FoldedGuests.Defa
 public sealed class FoldedGuest(string guestId)
 {
     public string GuestId => guestId;
-    public GuestProfile Profile { get; set; } = new();
-    public PointsAccount Points { get; set; } = new();
-    public MembershipState Membership { get; set; } = new();
+    public GuestProfile Profile { get; } = new();
+    public PointsAccount Points { get; } = new();
+    public MembershipState Membership { get; } = new();
     public long GuestVersion { get; set; }
     public long PointsVersion { get; set; }
     public long MembershipVersion { get; set; }
