@@ -55,6 +55,9 @@ public sealed class EventTypeRegistry
         return this;
     }
 
+    /// <summary>Every current name and the record stored under it (old, upcast names are not listed).</summary>
+    public IReadOnlyDictionary<string, Type> Registered => _types;
+
     public string NameOf(Type type) =>
         _names.TryGetValue(type, out var name)
             ? name

@@ -2,7 +2,11 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Peko.Ledger.Domain.Guests;
 
-public enum IdentifierKind { Phone, Email, Zalo, PosCustomer }
+/// <summary>
+/// Stored by number in <see cref="GuestIdentifierLinked"/> (and read so by the guest read model's SQL): never renumber
+/// or reorder; a new kind takes the next number.
+/// </summary>
+public enum IdentifierKind { Phone = 0, Email = 1, Zalo = 2, PosCustomer = 3 }
 
 /// <summary>
 /// One way a restaurant's POS knows a guest. <see cref="Value"/> is canonical, so two POSes that typed the same phone
