@@ -76,6 +76,37 @@ public sealed class EarnTests(ChainWithThreeRestaurants api) : IClassFixture<Cha
     }
 
     [Fact]
+    public async Task A_retry_written_differently_by_its_client_is_still_a_retry()
+    {
+        var order = Unique.Order();
+        var phone = Unique.Phone();
+        var first = await Till.PostAsync(api.Url("earn"), Json($$$"""
+            {"restaurantId": "d1", "orderId": "{{{order}}}", "amount": 870000,
+             "occurredAt": "2026-11-14T11:30:00+07:00", "guest": {"phone": "{{{phone}}}"}}
+            """));
+        var firstBody = await first.ShouldBeAsync(HttpStatusCode.Created);
+        var written = await api.WrittenAsync();
+
+        // The same request after the till's queue re-serialised it: the amount as a float, the time in UTC.
+        var retry = await Till.PostAsync(api.Url("earn"), Json($$$"""
+            {"guest": {"phone": "{{{phone}}}"}, "occurredAt": "2026-11-14T04:30:00Z", "amount": 870000.00,
+             "orderId": "{{{order}}}", "restaurantId": "d1"}
+            """));
+
+        Assert.True(JsonNode.DeepEquals(firstBody, await retry.ShouldBeAsync(HttpStatusCode.OK)));
+        Assert.True(retry.IsReplay());
+        Assert.Equal(written, await api.WrittenAsync());
+        // Another instant is another request.
+        var later = await Till.PostAsync(api.Url("earn"), Json($$$"""
+            {"restaurantId": "d1", "orderId": "{{{order}}}", "amount": 870000,
+             "occurredAt": "2026-11-14T11:30:00Z", "guest": {"phone": "{{{phone}}}"}}
+            """));
+        await later.ProblemAsync(HttpStatusCode.Conflict, "idempotency-key-reused");
+    }
+
+    static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
     public async Task The_same_order_with_a_different_body_is_409_and_writes_nothing()
     {
         var order = Unique.Order();

@@ -200,14 +200,14 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
     async Task<Idempotent<T>> RunAsync<T>(string chainId, string key, object request, IReadOnlyList<GuestIdentifier> ids,
         Caller caller, Func<UnitOfWork, Holders?, Task<Decided<T>>> decide, CancellationToken ct)
     {
-        var hash = Idempotency.Hash(request, Json);
+        var fingerprint = RequestFingerprint.Of(request, Json);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct, genericPlans: true);
                 Holders? holders = null;
-                if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, LockKeys(chainId, ids), hash, Json, ct,
+                if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, LockKeys(chainId, ids), fingerprint, Json, ct,
                         ids.Count == 0 ? null : GuestResolver.HoldersBatchCommand(chainId, ids),
                         async reader => holders = await GuestResolver.ReadHoldersAsync(reader, ids, ct)) is { } replay)
                     return replay;
@@ -215,7 +215,7 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
                 // Every command decides at least one event, so the record always travels with the append.
                 await store.AppendAsync(work.Connection, work.Transaction, chainId, guests.Appends(),
                     new EventMetadata { Actor = caller.KeyId, RestaurantId = restaurant, IdempotencyKey = key },
-                    [Idempotency.SaveCommand(chainId, key, hash, response, Json, time.GetUtcNow())], ct);
+                    [Idempotency.SaveCommand(chainId, key, fingerprint, response, Json, time.GetUtcNow())], ct);
                 await work.CommitAsync(ct);
                 return new Idempotent<T>(response, Replayed: false);
             }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Npgsql;
 using Peko.Ledger.Domain;
@@ -16,8 +14,6 @@ public sealed record Idempotent<T>(T Response, bool Replayed);
 /// </summary>
 public static class Idempotency
 {
-    public static byte[] Hash(object request, JsonSerializerOptions json) =>
-        SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, request.GetType(), json)));
 
     /// <summary>
     /// Takes the key's lock (and the command's other locks), then looks the key up, in one round trip; returns the stored
@@ -26,7 +22,7 @@ public static class Idempotency
     /// this is the first time.
     /// </summary>
     public static async Task<Idempotent<T>?> LockAndFindAsync<T>(UnitOfWork work, string chainId, string key,
-        IEnumerable<string> otherLocks, byte[] requestHash, JsonSerializerOptions json, CancellationToken ct,
+        IEnumerable<string> otherLocks, RequestFingerprint request, JsonSerializerOptions json, CancellationToken ct,
         NpgsqlBatchCommand? alongside = null, Func<NpgsqlDataReader, Task>? readAlongside = null)
     {
         await using var batch = work.LockBatch([$"idempotency:{chainId}:{key}", .. otherLocks]);
@@ -42,14 +38,14 @@ public static class Idempotency
             if (alongside is not null && readAlongside is not null && await reader.NextResultAsync(ct)) await readAlongside(reader);
             return null;
         }
-        if (!((byte[])reader[0]).AsSpan().SequenceEqual(requestHash))
+        if (!request.Matches((byte[])reader[0]))
             throw new LedgerRuleViolation("idempotency-key-reused",
                 "This order (or idempotency key) was already used with a different request.");
         return new Idempotent<T>(JsonSerializer.Deserialize<T>(reader.GetString(1), json)!, Replayed: true);
     }
 
     /// <summary>The statement that stores the first response to the key (sent with the command's append).</summary>
-    public static NpgsqlBatchCommand SaveCommand<T>(string chainId, string key, byte[] requestHash, T response,
+    public static NpgsqlBatchCommand SaveCommand<T>(string chainId, string key, RequestFingerprint request, T response,
         JsonSerializerOptions json, DateTimeOffset now) =>
         new("""
             insert into ledger.idempotency_records (chain_id, key, request_hash, status, response, created_at)
@@ -59,7 +55,7 @@ public static class Idempotency
             Parameters =
             {
                 new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = key },
-                new NpgsqlParameter { Value = requestHash }, new NpgsqlParameter { Value = JsonSerializer.Serialize(response, json) },
+                new NpgsqlParameter { Value = request.Hash }, new NpgsqlParameter { Value = JsonSerializer.Serialize(response, json) },
                 new NpgsqlParameter { Value = now },
             },
         };
