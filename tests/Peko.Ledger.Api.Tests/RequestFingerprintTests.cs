@@ -11,13 +11,15 @@ public sealed class RequestFingerprintTests
     static readonly JsonSerializerOptions ApiJson = new(JsonSerializerDefaults.Web);
     static readonly GuestRef Guest = new("+84903123482", null, null, null, "Linh");
 
+    static RequestFingerprint Fingerprint(EarnRequest request) => RequestFingerprint.Of(request, request, ApiJson);
+
     static EarnRequest Earn(decimal amount, DateTimeOffset at) => new("d1", "HD-1", amount, at, Guest);
 
     [Fact]
     public void Trailing_zeros_and_the_time_offset_do_not_change_a_request()
     {
-        var asSent = RequestFingerprint.Of(Earn(870_000m, new(2026, 11, 14, 11, 30, 0, TimeSpan.FromHours(7))), ApiJson);
-        var rewritten = RequestFingerprint.Of(Earn(870_000.00m, new(2026, 11, 14, 4, 30, 0, TimeSpan.Zero)), ApiJson);
+        var asSent = Fingerprint(Earn(870_000m, new(2026, 11, 14, 11, 30, 0, TimeSpan.FromHours(7))));
+        var rewritten = Fingerprint(Earn(870_000.00m, new(2026, 11, 14, 4, 30, 0, TimeSpan.Zero)));
 
         Assert.Equal(asSent.Hash, rewritten.Hash);
         Assert.True(rewritten.Matches(asSent.Hash));
@@ -31,15 +33,15 @@ public sealed class RequestFingerprintTests
     {
         var at = new DateTimeOffset(2026, 11, 14, 4, 30, 0, TimeSpan.Zero);
 
-        Assert.False(RequestFingerprint.Of(Earn(amount, at), ApiJson).Matches(RequestFingerprint.Of(Earn(870_000m, at), ApiJson).Hash));
+        Assert.False(Fingerprint(Earn(amount, at)).Matches(Fingerprint(Earn(870_000m, at)).Hash));
     }
 
     [Fact]
     public void Another_instant_is_another_request()
     {
-        var first = RequestFingerprint.Of(Earn(870_000m, new(2026, 11, 14, 11, 30, 0, TimeSpan.FromHours(7))), ApiJson);
+        var first = Fingerprint(Earn(870_000m, new(2026, 11, 14, 11, 30, 0, TimeSpan.FromHours(7))));
 
-        Assert.False(RequestFingerprint.Of(Earn(870_000m, new(2026, 11, 14, 11, 30, 0, TimeSpan.Zero)), ApiJson)
+        Assert.False(Fingerprint(Earn(870_000m, new(2026, 11, 14, 11, 30, 0, TimeSpan.Zero)))
             .Matches(first.Hash));
     }
 
@@ -49,7 +51,7 @@ public sealed class RequestFingerprintTests
         var request = Earn(870_000.0m, new(2026, 11, 14, 11, 30, 0, TimeSpan.FromHours(7)));
         var storedBefore = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, ApiJson)));
 
-        var fingerprint = RequestFingerprint.Of(request, ApiJson);
+        var fingerprint = Fingerprint(request);
 
         Assert.NotEqual(storedBefore, fingerprint.Hash);
         Assert.True(fingerprint.Matches(storedBefore));

@@ -27,7 +27,8 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         var now = time.GetUtcNow();
         var key = $"earn:{restaurant}:{order}";
 
-        return await RunAsync(chainId, key, body, ids, caller, async (work, holders) =>
+        var request = RequestFingerprint.Of(body, body with { Guest = GuestResolver.AsNormalised(body.Guest, ids) }, Json);
+        return await RunAsync(chainId, key, request, ids, caller, async (work, holders) =>
         {
             var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, body.Guest?.Name, create: true, now, ct, holders);
             var guest = guests[guestId];
@@ -49,7 +50,8 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         var now = time.GetUtcNow();
         var key = $"redeem:{restaurant}:{order}";
 
-        return await RunAsync(chainId, key, body, ids, caller, async (work, holders) =>
+        var request = RequestFingerprint.Of(body, body with { Guest = GuestResolver.AsNormalised(body.Guest, ids) }, Json);
+        return await RunAsync(chainId, key, request, ids, caller, async (work, holders) =>
         {
             var (guestId, guests) = body.GuestId is { } id
                 ? await LoadByIdAsync(work, chainId, id, ct)
@@ -71,7 +73,7 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         var now = time.GetUtcNow();
         var key = idempotencyKey is null ? $"void:{restaurant}:{order}" : $"void:{restaurant}:{order}:{idempotencyKey}";
 
-        return await RunAsync(chainId, key, body, [], caller, async (work, _) =>
+        return await RunAsync(chainId, key, RequestFingerprint.Of(body, body, Json), [], caller, async (work, _) =>
         {
             await using var find = work.Command(
                 "select guest_id from ledger.guest_orders where chain_id = $1 and restaurant_id = $2 and order_id = $3",
@@ -101,7 +103,7 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         var now = time.GetUtcNow();
         var key = $"adjust:{guestId}:{idempotencyKey}";
 
-        return await RunAsync(chainId, key, body, [], caller, async (work, _) =>
+        return await RunAsync(chainId, key, RequestFingerprint.Of(body, body, Json), [], caller, async (work, _) =>
         {
             var (activeId, guests) = await LoadByIdAsync(work, chainId, guestId, ct);
             var adjustmentId = NewId("adj");
@@ -197,17 +199,16 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
     /// lost race. The guests holding <paramref name="ids"/> are read under their locks in the same round trip as the
     /// idempotency record, and handed to <paramref name="decide"/> (null when there are no identifiers).
     /// </summary>
-    async Task<Idempotent<T>> RunAsync<T>(string chainId, string key, object request, IReadOnlyList<GuestIdentifier> ids,
+    async Task<Idempotent<T>> RunAsync<T>(string chainId, string key, RequestFingerprint request, IReadOnlyList<GuestIdentifier> ids,
         Caller caller, Func<UnitOfWork, Holders?, Task<Decided<T>>> decide, CancellationToken ct)
     {
-        var fingerprint = RequestFingerprint.Of(request, Json);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await using var work = await UnitOfWork.BeginAsync(store.DataSource, ct, genericPlans: true);
                 Holders? holders = null;
-                if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, LockKeys(chainId, ids), fingerprint, Json, ct,
+                if (await Idempotency.LockAndFindAsync<T>(work, chainId, key, LockKeys(chainId, ids), request, Json, ct,
                         ids.Count == 0 ? null : GuestResolver.HoldersBatchCommand(chainId, ids),
                         async reader => holders = await GuestResolver.ReadHoldersAsync(reader, ids, ct)) is { } replay)
                     return replay;
@@ -215,7 +216,7 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
                 // Every command decides at least one event, so the record always travels with the append.
                 await store.AppendAsync(work.Connection, work.Transaction, chainId, guests.Appends(),
                     new EventMetadata { Actor = caller.KeyId, RestaurantId = restaurant, IdempotencyKey = key },
-                    [Idempotency.SaveCommand(chainId, key, fingerprint, response, Json, time.GetUtcNow())], ct);
+                    [Idempotency.SaveCommand(chainId, key, request, response, Json, time.GetUtcNow())], ct);
                 await work.CommitAsync(ct);
                 return new Idempotent<T>(response, Replayed: false);
             }

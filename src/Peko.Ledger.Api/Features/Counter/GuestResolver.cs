@@ -21,6 +21,15 @@ public static class GuestResolver
         return ids;
     }
 
+    /// <summary>
+    /// The guest as its identifiers' normalised values, so that a retry with the phone typed another way
+    /// (<c>0903 123 482</c>, <c>+84903123482</c>) is the same request.
+    /// </summary>
+    public static GuestRef? AsNormalised(GuestRef? guest, IReadOnlyList<GuestIdentifier> ids) => guest is null ? null : new(
+        ids.FirstOrDefault(i => i.Kind == IdentifierKind.Phone)?.Value, ids.FirstOrDefault(i => i.Kind == IdentifierKind.Email)?.Value,
+        ids.FirstOrDefault(i => i.Kind == IdentifierKind.Zalo)?.Value, ids.FirstOrDefault(i => i.Kind == IdentifierKind.PosCustomer)?.Value,
+        guest.Name);
+
     public static string LockKey(string chainId, GuestIdentifier id) => $"identifier:{chainId}:{id.Kind}:{id.Value}";
 
     /// <summary>

@@ -8,8 +8,9 @@ namespace Peko.Ledger.Api.Features.Counter;
 
 /// <summary>
 /// What makes two requests under one idempotency key the same request: their fields' values, not how the till wrote
-/// them. An amount of <c>100000</c> or <c>100000.0</c>, and a time at <c>+07:00</c> or the same instant in <c>Z</c>, are
-/// the same request, so a retry whose client re-serialised it is still a retry and not a 409.
+/// them. An amount of <c>100000</c> or <c>100000.0</c>, a time at <c>+07:00</c> or the same instant in <c>Z</c>, and
+/// identifiers that normalise to the same value are the same request, so a retry whose client re-serialised it, or
+/// that staff typed again, is still a retry and not a 409.
 /// </summary>
 public sealed class RequestFingerprint
 {
@@ -18,27 +19,31 @@ public sealed class RequestFingerprint
         Converters = { new ShortestDecimal(), new UtcInstant() },
     };
 
-    readonly object _request;
+    readonly object _asSent;
     readonly JsonSerializerOptions _json;
 
-    RequestFingerprint(object request, JsonSerializerOptions json)
+    RequestFingerprint(object asSent, object normalised, JsonSerializerOptions json)
     {
-        _request = request;
+        _asSent = asSent;
         _json = json;
-        Hash = HashOf(request, Canonical);
+        Hash = HashOf(normalised, Canonical);
     }
 
     /// <summary>The SHA-256 stored with the key's first response.</summary>
     public byte[] Hash { get; }
 
-    public static RequestFingerprint Of(object request, JsonSerializerOptions json) => new(request, json);
+    /// <param name="asSent">The request as the API read it.</param>
+    /// <param name="normalised">The same request with its identifiers normalised (or itself, when it has none).</param>
+    /// <param name="json">The API's JSON options, which hashed records before fingerprints.</param>
+    public static RequestFingerprint Of(object asSent, object normalised, JsonSerializerOptions json) =>
+        new(asSent, normalised, json);
 
     /// <summary>
     /// Whether a stored hash is this request's. Records written before fingerprints (2026-12) hashed the request as the
     /// API serialises it; a retry that straddles the upgrade still matches those.
     /// </summary>
     public bool Matches(byte[] stored) =>
-        stored.AsSpan().SequenceEqual(Hash) || stored.AsSpan().SequenceEqual(HashOf(_request, _json));
+        stored.AsSpan().SequenceEqual(Hash) || stored.AsSpan().SequenceEqual(HashOf(_asSent, _json));
 
     static byte[] HashOf(object request, JsonSerializerOptions json) =>
         SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, request.GetType(), json)));
