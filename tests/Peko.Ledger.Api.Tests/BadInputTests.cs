@@ -48,6 +48,26 @@ public sealed class BadInputTests(ChainWithThreeRestaurants api) : IClassFixture
         Assert.Equal(written, await api.WrittenAsync());
     }
 
+    [Fact]
+    public async Task A_request_wrong_in_several_fields_is_refused_once_naming_each()
+    {
+        var written = await api.WrittenAsync();
+
+        var earn = await Admin.PostAsync(api.Url("earn"), Json("""
+            {"restaurantId":"d9","orderId":" ","amount":100000.5,"occurredAt":"{future}","guest":{"phone":"0903 12","email":"lan@"}}
+            """));
+        var redeem = await Admin.PostAsync(api.Url("redeem"), Json("""
+            {"restaurantId":"d1","points":-5,"guest":{"zaloId":"","name":"{long}"}}
+            """.Replace("{long}", new string('x', 201), StringComparison.Ordinal)));
+
+        var earnErrors = (await earn.ProblemAsync(HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        Assert.Equal(["amount", "email", "occurredAt", "orderId", "phone", "restaurantId"],
+            earnErrors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        var redeemErrors = (await redeem.ProblemAsync(HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        Assert.Equal(["guest", "guest.name", "orderId", "points"], redeemErrors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(written, await api.WrittenAsync());
+    }
+
     [Theory]
     [InlineData("""{"restaurantId":"d1","orderId":"{order}","guest":{"phone":"{phone}"}}""", "points")]
     [InlineData("""{"restaurantId":"d1","orderId":"{order}","points":0,"guest":{"phone":"{phone}"}}""", "points")]

@@ -48,7 +48,10 @@ public static class Problems
     };
 
     static ValidationProblemDetails Invalid(string field, string message) =>
-        new(new Dictionary<string, string[]> { [field] = [message] })
+        Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    static ValidationProblemDetails Invalid(IReadOnlyDictionary<string, string[]> errors) =>
+        new(errors.ToDictionary())
         {
             Status = StatusCodes.Status400BadRequest, Type = Type("invalid-request"),
             Title = "One or more fields are invalid. Nothing was written.",
@@ -73,6 +76,7 @@ public static class Problems
             var problem = exception switch
             {
                 InvalidInput invalid => Invalid(invalid.Field, invalid.Message),
+                InvalidInputs invalid => Invalid(invalid.Errors),
                 BadHttpRequestException { InnerException: JsonException json } => UnreadableJson(json),
                 LedgerRuleViolation rule => new ProblemDetails
                 {

@@ -158,7 +158,8 @@ public static class PointsDecider
         return taken;
     }
 
-    static void RequireNotFuture(DateTimeOffset occurredAt, DateTimeOffset now)
+    /// <summary>A till's clock may run a little fast (<see cref="ClockSkew"/>), never a day.</summary>
+    public static void RequireNotFuture(DateTimeOffset occurredAt, DateTimeOffset now)
     {
         if (occurredAt > now + ClockSkew)
             throw new InvalidInput("occurredAt", "occurredAt is in the future; check the till's clock.");

@@ -21,10 +21,14 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
     public async Task<Idempotent<EarnResponse>> EarnAsync(string chainId, EarnRequest body, Caller caller, CancellationToken ct)
     {
         var chain = await chains.GetAsync(chainId, caller, ct);
-        var (restaurant, order) = OrderOf(chain, caller, body.RestaurantId, body.OrderId);
-        var amount = chain.Currency.ValidAmount(body.Amount ?? throw new InvalidInput("amount", "amount is required."));
-        var ids = GuestResolver.Normalise(body.Guest, chain, restaurant);
+        var errors = new FieldErrors();
+        var (restaurant, order) = OrderOf(chain, caller, body.RestaurantId, body.OrderId, errors);
+        var amount = errors.Check(() =>
+            chain.Currency.ValidAmount(body.Amount ?? throw new InvalidInput("amount", "amount is required.")));
+        var ids = GuestResolver.Normalise(body.Guest, chain, restaurant, errors);
         var now = time.GetUtcNow();
+        if (body.OccurredAt is { } at) errors.Check(() => PointsDecider.RequireNotFuture(at, now));
+        errors.ThrowIfAny();
         var key = $"earn:{restaurant}:{order}";
 
         var request = RequestFingerprint.Of(body, body with { Guest = GuestResolver.AsNormalised(body.Guest, ids) }, Json);
@@ -45,9 +49,13 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
     public async Task<Idempotent<RedeemResponse>> RedeemAsync(string chainId, RedeemRequest body, Caller caller, CancellationToken ct)
     {
         var chain = await chains.GetAsync(chainId, caller, ct);
-        var (restaurant, order) = OrderOf(chain, caller, body.RestaurantId, body.OrderId);
-        var ids = GuestResolver.Normalise(body.Guest, chain, restaurant, required: body.GuestId is null);
+        var errors = new FieldErrors();
+        var (restaurant, order) = OrderOf(chain, caller, body.RestaurantId, body.OrderId, errors);
+        if (body.Points is not > 0) errors.Add("points", "Redeem a whole number of points greater than zero.");
+        var ids = GuestResolver.Normalise(body.Guest, chain, restaurant, errors, required: body.GuestId is null);
         var now = time.GetUtcNow();
+        if (body.OccurredAt is { } at) errors.Check(() => PointsDecider.RequireNotFuture(at, now));
+        errors.ThrowIfAny();
         var key = $"redeem:{restaurant}:{order}";
 
         var request = RequestFingerprint.Of(body, body with { Guest = GuestResolver.AsNormalised(body.Guest, ids) }, Json);
@@ -69,7 +77,9 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         string? idempotencyKey, Caller caller, CancellationToken ct)
     {
         var chain = await chains.GetAsync(chainId, caller, ct);
-        var (restaurant, order) = OrderOf(chain, caller, restaurantId, orderId);
+        var errors = new FieldErrors();
+        var (restaurant, order) = OrderOf(chain, caller, restaurantId, orderId, errors);
+        errors.ThrowIfAny();
         var now = time.GetUtcNow();
         var key = idempotencyKey is null ? $"void:{restaurant}:{order}" : $"void:{restaurant}:{order}:{idempotencyKey}";
 
@@ -126,7 +136,9 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         var chain = await chains.GetAsync(chainId, caller, ct);
         var restaurant = chain.RestaurantOrThrow(restaurantId ?? caller.RestaurantId ?? chain.Restaurants.Keys.Order().FirstOrDefault()).Id;
         caller.RequireRestaurant(restaurant);
-        var ids = GuestResolver.Normalise(who, chain, restaurant);
+        var errors = new FieldErrors();
+        var ids = GuestResolver.Normalise(who, chain, restaurant, errors);
+        errors.ThrowIfAny();
         var now = time.GetUtcNow();
         for (var attempt = 1; ; attempt++)
         {
@@ -231,13 +243,18 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
     static string[] LockKeys(string chainId, IReadOnlyList<GuestIdentifier> ids) =>
         [.. ids.Select(i => GuestResolver.LockKey(chainId, i))];
 
-    static (string Restaurant, string Order) OrderOf(Chain chain, Caller caller, string? restaurantId, string? orderId)
+    /// <summary>
+    /// The order's restaurant and id, or "" for what <paramref name="errors"/> recorded. A key of another restaurant is
+    /// refused at once (403), before any field error.
+    /// </summary>
+    static (string Restaurant, string Order) OrderOf(Chain chain, Caller caller, string? restaurantId, string? orderId,
+        FieldErrors errors)
     {
-        var restaurant = chain.RestaurantOrThrow(restaurantId).Id;
-        caller.RequireRestaurant(restaurant);
+        var restaurant = errors.Check(() => chain.RestaurantOrThrow(restaurantId).Id);
+        if (restaurant is not null) caller.RequireRestaurant(restaurant);
         if (string.IsNullOrWhiteSpace(orderId) || orderId.Length > 100)
-            throw new InvalidInput("orderId", "orderId is required (100 characters at most).");
-        return (restaurant, orderId.Trim());
+            errors.Add("orderId", "orderId is required (100 characters at most).");
+        return (restaurant ?? "", orderId?.Trim() ?? "");
     }
 
     internal static string NewId(string prefix) => $"{prefix}_{Guid.CreateVersion7():N}";

@@ -8,16 +8,22 @@ namespace Peko.Ledger.Api.Features.Counter;
 /// <summary>Finds the guest that holds a request's identifiers (normalised first), or says a new one is needed.</summary>
 public static class GuestResolver
 {
-    public static IReadOnlyList<GuestIdentifier> Normalise(GuestRef? guest, Chain chain, string restaurantId, bool required = true)
+    /// <summary>The request's identifiers, normalised; every malformed one is recorded in <paramref name="errors"/>.</summary>
+    public static IReadOnlyList<GuestIdentifier> Normalise(GuestRef? guest, Chain chain, string restaurantId, FieldErrors errors,
+        bool required = true)
     {
         var ids = new List<GuestIdentifier>();
-        if (!string.IsNullOrWhiteSpace(guest?.Phone)) ids.Add(GuestIdentifier.Phone(guest.Phone, chain.DefaultPhoneRegion));
-        if (!string.IsNullOrWhiteSpace(guest?.Email)) ids.Add(GuestIdentifier.Email(guest.Email));
-        if (!string.IsNullOrWhiteSpace(guest?.ZaloId)) ids.Add(GuestIdentifier.Zalo(guest.ZaloId));
-        if (!string.IsNullOrWhiteSpace(guest?.PosCustomerId)) ids.Add(GuestIdentifier.PosCustomer(restaurantId, guest.PosCustomerId));
-        if (required && ids.Count == 0)
-            throw new InvalidInput("guest", "Name the guest by at least one of phone, email, zaloId or posCustomerId.");
-        if (guest?.Name is { Length: > 200 }) throw new InvalidInput("guest.name", "The name is 200 characters at most.");
+        void Add(string? raw, Func<string, GuestIdentifier> parse)
+        {
+            if (!string.IsNullOrWhiteSpace(raw) && errors.Check(() => parse(raw)) is { } id) ids.Add(id);
+        }
+        Add(guest?.Phone, raw => GuestIdentifier.Phone(raw, chain.DefaultPhoneRegion));
+        Add(guest?.Email, GuestIdentifier.Email);
+        Add(guest?.ZaloId, GuestIdentifier.Zalo);
+        Add(guest?.PosCustomerId, raw => GuestIdentifier.PosCustomer(restaurantId, raw));
+        if (required && new[] { guest?.Phone, guest?.Email, guest?.ZaloId, guest?.PosCustomerId }.All(string.IsNullOrWhiteSpace))
+            errors.Add("guest", "Name the guest by at least one of phone, email, zaloId or posCustomerId.");
+        if (guest?.Name is { Length: > 200 }) errors.Add("guest.name", "The name is 200 characters at most.");
         return ids;
     }
 
