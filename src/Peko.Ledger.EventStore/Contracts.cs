@@ -41,6 +41,12 @@ public sealed record StreamAppend(string StreamId, string Kind, ExpectedVersion 
 {
     public StreamAppend(string streamId, string kind, ExpectedVersion expected, params object[] events)
         : this(streamId, kind, expected, (IReadOnlyList<object>)events) { }
+
+    /// <summary>
+    /// This stream's who, where and why, when it is not the append's: several commands appended in one transaction
+    /// (the counter's batches) each keep their own actor, restaurant and idempotency key.
+    /// </summary>
+    public EventMetadata? Metadata { get; init; }
 }
 
 /// <summary>

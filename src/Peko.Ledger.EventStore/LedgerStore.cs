@@ -73,7 +73,9 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
         // A few streams (a counter's two or three) are cheaper as a statement each than as the set-based one, whose
         // plan has a dozen nodes to start and stop; a batch of many streams is far cheaper as one.
         var each = ordered.Count <= PerStreamUpTo;
-        if (each) foreach (var append in ordered) batch.BatchCommands.Add(AppendStatements.Append(chainId, append, now, metadata, types));
+        if (each)
+            foreach (var append in ordered)
+                batch.BatchCommands.Add(AppendStatements.Append(chainId, append, now, append.Metadata ?? metadata, types));
         else batch.BatchCommands.Add(ManyStreamsAppend.Command(chainId, ordered, now, metadata, types));
         foreach (var command in alongside ?? []) batch.BatchCommands.Add(command);
         // Inline projections that read no position and no stream (EventParts) are applied ahead, to the events as the
@@ -102,7 +104,8 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
 
     /// <summary>The events as a projection that reads no position and no stream is given them: in log order.</summary>
     List<StoredEvent> Ahead(string chainId, List<StreamAppend> ordered, DateTimeOffset now, EventMetadata metadata) =>
-        [.. ordered.SelectMany(a => a.Events).Select(e => new StoredEvent(0, 0, "", 0, types.NameOf(e.GetType()), e, chainId, now, metadata))];
+        [.. ordered.SelectMany(a => a.Events.Select(e =>
+            new StoredEvent(0, 0, "", 0, types.NameOf(e.GetType()), e, chainId, now, a.Metadata ?? metadata)))];
 
     /// <summary>The (seq, version, tx) of each stream's rows the append returned, after the locks' result.</summary>
     static async Task<Dictionary<string, List<(long Seq, long Version, ulong TxId)>>> WrittenAsync(NpgsqlBatch batch,
@@ -144,7 +147,7 @@ public sealed class LedgerStore(NpgsqlDataSource dataSource, EventTypeRegistry t
             rows.Sort((a, b) => a.Version.CompareTo(b.Version));
             for (var i = 0; i < rows.Count; i++)
                 stored.Add(new StoredEvent(rows[i].Seq, rows[i].TxId, append.StreamId, rows[i].Version,
-                    types.NameOf(append.Events[i].GetType()), append.Events[i], chainId, now, metadata));
+                    types.NameOf(append.Events[i].GetType()), append.Events[i], chainId, now, append.Metadata ?? metadata));
         }
         stored.Sort((a, b) => a.Seq.CompareTo(b.Seq));
         return stored;

@@ -13,9 +13,9 @@ namespace Peko.Ledger.EventStore;
 /// </summary>
 static class ManyStreamsAppend
 {
-    // $1 chain, $2 recorded at, $3-$7 metadata; per stream (sorted by id): $8 ids, $9 kinds, $10 modes (0 must not
-    // exist, 1 exactly, 2 any), $11 expected versions, $12 event counts; per event, in stream order: $13 its stream's
-    // ordinal, $14 types, $15 data.
+    // $1 chain, $2 recorded at; per stream (sorted by id): $3-$7 metadata (correlation, causation, actor, restaurant,
+    // idempotency key), $8 ids, $9 kinds, $10 modes (0 must not exist, 1 exactly, 2 any), $11 expected versions, $12
+    // event counts; per event, in stream order: $13 its stream's ordinal, $14 types, $15 data.
     // The streams' rows are read under the stream locks the batch took first, so what "cur" reads cannot change before
     // the writes: a stream not at its expected version is left out of "cur" there, and with it its events. (Deciding
     // it from the writes' RETURNING instead meant joining two sets whose sizes a generic plan cannot know, and the
@@ -25,9 +25,12 @@ static class ManyStreamsAppend
         with recursive
         cur as (
             select u.id, u.kind, u.n, u.ord, s.last_hash, s.id is null as is_new,
-                   case u.mode when 0 then 0 when 1 then u.expected else coalesce(s.version, 0) end as base
-            from unnest($8::text[], $9::text[], $10::int[], $11::bigint[], $12::int[])
-                 with ordinality as u(id, kind, mode, expected, n, ord)
+                   case u.mode when 0 then 0 when 1 then u.expected else coalesce(s.version, 0) end as base,
+                   u.correlation_id, u.causation_id, u.actor, u.restaurant_id, u.idempotency_key
+            from unnest($8::text[], $9::text[], $10::int[], $11::bigint[], $12::int[],
+                        $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                 with ordinality as u(id, kind, mode, expected, n,
+                                      correlation_id, causation_id, actor, restaurant_id, idempotency_key, ord)
             left join lateral (select id, chain_id, version, last_hash from ledger.streams where id = u.id limit 1) s on true
             where case u.mode when 0 then s.id is null
                               when 1 then s.chain_id = $1 and s.version = u.expected
@@ -37,12 +40,14 @@ static class ManyStreamsAppend
             from unnest($13::bigint[], $14::text[], $15::jsonb[]) with ordinality as e(stream_ord, type, data, ord)),
         h (stream_ord, k, previous_hash, hash) as (
             select ev.stream_ord, ev.k, c.last_hash,
-                   ledger.event_hash($1, c.id, c.base + 1, ev.type, ev.data, $2, $3, $4, $5, $6, $7, c.last_hash)
+                   ledger.event_hash($1, c.id, c.base + 1, ev.type, ev.data, $2, c.correlation_id, c.causation_id, c.actor,
+                                     c.restaurant_id, c.idempotency_key, c.last_hash)
             from ev join cur c on c.ord = ev.stream_ord
             where ev.k = 1
             union all
             select ev.stream_ord, ev.k, h.hash,
-                   ledger.event_hash($1, c.id, c.base + ev.k, ev.type, ev.data, $2, $3, $4, $5, $6, $7, h.hash)
+                   ledger.event_hash($1, c.id, c.base + ev.k, ev.type, ev.data, $2, c.correlation_id, c.causation_id, c.actor,
+                                     c.restaurant_id, c.idempotency_key, h.hash)
             from h join ev on ev.stream_ord = h.stream_ord and ev.k = h.k + 1 join cur c on c.ord = ev.stream_ord),
         heads as (
             select c.id, c.kind, c.n, c.is_new, h.hash as last_event_hash from cur c join h on h.stream_ord = c.ord and h.k = c.n),
@@ -54,7 +59,8 @@ static class ManyStreamsAppend
             select hd.id, hd.kind, $1, hd.n, $2, $2, hd.last_event_hash from heads hd where hd.is_new)
         insert into ledger.events (stream_id, version, type, data, chain_id, recorded_at,
                                    correlation_id, causation_id, actor, restaurant_id, idempotency_key, hash, previous_hash)
-        select c.id, c.base + ev.k, ev.type, ev.data, $1, $2, $3, $4, $5, $6, $7, h.hash, h.previous_hash
+        select c.id, c.base + ev.k, ev.type, ev.data, $1, $2, c.correlation_id, c.causation_id, c.actor, c.restaurant_id,
+               c.idempotency_key, h.hash, h.previous_hash
         from ev
         join h on h.stream_ord = ev.stream_ord and h.k = ev.k
         join cur c on c.ord = ev.stream_ord
@@ -62,7 +68,10 @@ static class ManyStreamsAppend
         returning seq, version, tx_id, stream_id
         """;
 
-    /// <param name="ordered">The appends, sorted by stream id.</param>
+    static readonly Func<EventMetadata, string?>[] MetadataFields =
+        [m => m.CorrelationId, m => m.CausationId, m => m.Actor, m => m.RestaurantId, m => m.IdempotencyKey];
+
+    /// <param name="ordered">The appends, sorted by stream id; each with its own metadata, or the call's.</param>
     public static NpgsqlBatchCommand Command(string chainId, IReadOnlyList<StreamAppend> ordered, DateTimeOffset recordedAt,
         EventMetadata metadata, EventTypeRegistry types)
     {
@@ -70,8 +79,8 @@ static class ManyStreamsAppend
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = chainId });
         p.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = recordedAt.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        foreach (var value in new[] { metadata.CorrelationId, metadata.CausationId, metadata.Actor, metadata.RestaurantId, metadata.IdempotencyKey })
-            p.Add(new NpgsqlParameter { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        foreach (var field in MetadataFields)
+            p.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. ordered.Select(a => field(a.Metadata ?? metadata))] });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ordered.Select(a => a.StreamId)] });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. ordered.Select(a => a.Kind)] });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. ordered.Select(a => a.Expected.IsAny ? 2 : a.Expected.IsNoStream ? 0 : 1)] });

@@ -61,6 +61,38 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
             """));
     }
 
+    /// <summary>
+    /// Several commands appended together (the counter's batches) keep each its own actor, restaurant and idempotency
+    /// key, in the columns and in the hash, whether the streams go as a statement each (2) or as one (6).
+    /// </summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(6)]
+    public async Task Each_stream_of_one_append_can_carry_its_own_metadata(int streams)
+    {
+        var store = Store();
+        var call = new EventMetadata { Actor = "job-1", CorrelationId = "corr-batch" };
+        var own = Enumerable.Range(0, streams).Select(i => i % 2 == 0
+            ? new EventMetadata { Actor = $"key-{i}", RestaurantId = $"d{i}", IdempotencyKey = $"earn:d{i}:HD-{i}" }
+            : null).ToList();
+        var appends = own.Select((m, i) => TestStore.Deposit(NewStream(), ExpectedVersion.NoStream, i + 1, i + 2) with { Metadata = m })
+            .ToList();
+
+        var written = await store.AppendAsync(TestStore.Chain, appends, call);
+
+        for (var i = 0; i < streams; i++)
+        {
+            var read = await store.ReadStreamAsync(appends[i].StreamId);
+            Assert.All(read, e => Assert.Equal(own[i] ?? call, e.Metadata));
+            Assert.All(written.Where(e => e.StreamId == appends[i].StreamId), e => Assert.Equal(own[i] ?? call, e.Metadata));
+        }
+        var ids = string.Join(", ", appends.Select(a => $"'{a.StreamId}'"));
+        Assert.Equal(2 * streams, await TestStore.CountAsync(db.DataSource, $"""
+            select count(*) from ledger.events where stream_id in ({ids}) and hash = ledger.event_hash(chain_id, stream_id,
+                version, type, data, recorded_at, correlation_id, causation_id, actor, restaurant_id, idempotency_key, previous_hash)
+            """));
+    }
+
     /// <summary>A caller's statements sent with the append (the counter's idempotency record) share its fate.</summary>
     [Fact]
     public async Task Statements_sent_alongside_an_append_commit_with_it_roll_back_with_a_conflict_and_report_their_errors()
