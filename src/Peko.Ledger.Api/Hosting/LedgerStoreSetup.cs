@@ -31,6 +31,10 @@ public static class LedgerStoreSetup
         builder.Services.AddSingleton(new FoldedGuests(
             builder.Configuration.GetValue("Peko:FoldedGuests:Events", FoldedGuests.DefaultCapacity),
             builder.Configuration.GetValue("Peko:FoldedGuests:MinimumEvents", FoldedGuests.DefaultMinimum)));
+        builder.Services.AddSingleton(new EarnBatching(
+            builder.Configuration.GetValue("Peko:Counter:BatchEarns", true),
+            Math.Max(1, builder.Configuration.GetValue("Peko:Counter:Batches", 2)),
+            Math.Max(1, builder.Configuration.GetValue("Peko:Counter:MaxEarnsPerBatch", 32))));
         builder.Services.AddSingleton<CounterService>();
         builder.Services.AddSingleton<GuestQueries>();
         builder.Services.AddSingleton<SpendThresholds>();

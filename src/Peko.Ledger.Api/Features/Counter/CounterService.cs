@@ -14,8 +14,15 @@ namespace Peko.Ledger.Api.Features.Counter;
 /// (merging guests that turn out to be one person), reads its streams, decides (pure domain), appends, stores the
 /// response and commits.
 /// </summary>
-public sealed class CounterService(LedgerStore store, FoldedGuests folded, ChainDirectory chains, TimeProvider time)
+public sealed class CounterService(LedgerStore store, FoldedGuests folded, ChainDirectory chains, TimeProvider time,
+    EarnBatching? batching = null)
 {
+    EarnBatches? _batches;
+
+    /// <summary>Where earns wait to share a transaction; null when they each take their own.</summary>
+    EarnBatches? Batches => batching is not { Enabled: true } ? null
+        : _batches ?? Interlocked.CompareExchange(ref _batches, new EarnBatches(this, store, time, batching), null) ?? _batches;
+
     System.Text.Json.JsonSerializerOptions Json => store.Types.SerializerOptions;
 
     public async Task<Idempotent<EarnResponse>> EarnAsync(string chainId, EarnRequest body, Caller caller, CancellationToken ct)
@@ -29,21 +36,35 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         var now = time.GetUtcNow();
         if (body.OccurredAt is { } at) errors.Check(() => PointsDecider.RequireNotFuture(at, now));
         errors.ThrowIfAny();
-        var key = $"earn:{restaurant}:{order}";
 
-        var request = RequestFingerprint.Of(body, body with { Guest = GuestResolver.AsNormalised(body.Guest, ids) }, Json);
-        return await RunAsync(chainId, key, request, ids, caller, async (work, holders) =>
-        {
-            var (guestId, guests) = await ResolveAsync(work, chain, ids, restaurant, body.Guest?.Name, create: true, now, ct, holders);
-            var guest = guests[guestId];
-            var (earned, spend) = PointsDecider.Earn(new EarnPoints(guestId, NewId("lot"), restaurant, order, amount,
-                (body.OccurredAt ?? now).ToUniversalTime(), now), chain, guest.Points, guest.Membership);
-            guests.Points(guestId, [earned]);
-            guests.Membership(guestId, [spend]);
-            var today = chain.LocalDate(now);
-            return new Decided<EarnResponse>(new EarnResponse(guestId, earned.Points, guest.Points.Balance(today),
-                guest.Points.Pending(now, today), earned.Tier, earned.ExpiresOn), restaurant, guests);
-        }, ct);
+        var earn = new EarnCommand(chain, caller, restaurant, order, amount, body.OccurredAt, body.Guest?.Name, ids, now,
+            $"earn:{restaurant}:{order}",
+            RequestFingerprint.Of(body, body with { Guest = GuestResolver.AsNormalised(body.Guest, ids) }, Json));
+        return Batches is { } batches ? await batches.SubmitAsync(earn) : await EarnAloneAsync(earn, ct);
+    }
+
+    /// <summary>An earn in a transaction of its own.</summary>
+    internal Task<Idempotent<EarnResponse>> EarnAloneAsync(EarnCommand earn, CancellationToken ct) =>
+        RunAsync(earn.Chain.Id, earn.Key, earn.Request, earn.Ids, earn.Caller, async (work, holders) =>
+            Earn(earn, holders!, await LoadHoldersAsync(work, holders!, ct)), ct);
+
+    /// <summary>The guests holding a request's identifiers, locked and read (one round trip; none when there are none).</summary>
+    internal async Task<GuestStreams> LoadHoldersAsync(UnitOfWork work, Holders holders, CancellationToken ct) =>
+        holders.Guests.Count == 0 ? new GuestStreams() : await GuestStreams.LoadAsync(store, folded, work, holders.Guests, ct);
+
+    /// <summary>What an earn decides, given the guests holding its identifiers, read under their locks.</summary>
+    internal static Decided<EarnResponse> Earn(EarnCommand earn, Holders holders, GuestStreams loaded)
+    {
+        var (chain, restaurant, now) = (earn.Chain, earn.Restaurant, earn.Now);
+        var (guestId, guests) = Resolve(chain, earn.Ids, restaurant, earn.Name, create: true, now, holders, loaded);
+        var guest = guests[guestId];
+        var (earned, spend) = PointsDecider.Earn(new EarnPoints(guestId, NewId("lot"), restaurant, earn.Order, earn.Amount,
+            (earn.OccurredAt ?? now).ToUniversalTime(), now), chain, guest.Points, guest.Membership);
+        guests.Points(guestId, [earned]);
+        guests.Membership(guestId, [spend]);
+        var today = chain.LocalDate(now);
+        return new Decided<EarnResponse>(new EarnResponse(guestId, earned.Points, guest.Points.Balance(today),
+            guest.Points.Pending(now, today), earned.Tier, earned.ExpiresOn), restaurant, guests);
     }
 
     public async Task<Idempotent<RedeemResponse>> RedeemAsync(string chainId, RedeemRequest body, Caller caller, CancellationToken ct)
@@ -164,26 +185,36 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
 
     /// <summary>
     /// The guest holding the identifiers (<paramref name="found"/>, when the caller looked them up under the same
-    /// locks). None: a new guest (when <paramref name="create"/>). Several: they are one person, and the earliest
-    /// created absorbs the others, here, in this transaction. Identifiers no guest held yet are linked to the result.
+    /// locks), read under its stream locks and resolved (<see cref="Resolve"/>).
     /// </summary>
     async Task<(string, GuestStreams)> ResolveAsync(UnitOfWork work, Chain chain, IReadOnlyList<GuestIdentifier> ids,
         string restaurant, string? name, bool create, DateTimeOffset now, CancellationToken ct, Holders? found = null)
     {
-        var (matched, unheld) = found ?? await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
-        GuestStreams guests;
+        var holders = found ?? await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
+        return Resolve(chain, ids, restaurant, name, create, now, holders, await LoadHoldersAsync(work, holders, ct));
+    }
+
+    /// <summary>
+    /// The guest holding the identifiers, from <paramref name="holders"/> and their streams as read
+    /// (<paramref name="loaded"/>). None: a new guest (when <paramref name="create"/>). Several: they are one person, and
+    /// the earliest created absorbs the others, in this transaction. Identifiers no guest held yet are linked to the
+    /// result.
+    /// </summary>
+    static (string, GuestStreams) Resolve(Chain chain, IReadOnlyList<GuestIdentifier> ids, string restaurant, string? name,
+        bool create, DateTimeOffset now, Holders holders, GuestStreams loaded)
+    {
+        var (matched, unheld) = holders;
+        var guests = loaded;
         string guestId;
         if (matched.Count == 0)
         {
             if (!create) throw new NotFoundException("guest-not-found", "No guest holds these identifiers.");
             guestId = NewId("gst");
-            guests = new GuestStreams();
             guests.AddNew(guestId);
             guests.Guest(guestId, [new GuestRegistered(guestId, chain.Id, restaurant, now)]);
         }
         else
         {
-            guests = await GuestStreams.LoadAsync(store, folded, work, matched, ct);
             if (matched.Any(g => guests[g].Profile.MergedInto is not null)) throw new GuestMovedException();
             guestId = matched[0];
             var kinds = string.Join(", ", ids.Select(i => Guests.GuestQueries.KindName(i.Kind)).Distinct());
@@ -261,7 +292,7 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
 }
 
 /// <summary>What a command decided: its response, and the events (in <paramref name="Guests"/>) to append for it.</summary>
-sealed record Decided<T>(T Response, string Restaurant, GuestStreams Guests);
+public sealed record Decided<T>(T Response, string Restaurant, GuestStreams Guests);
 
 /// <summary>The guest was merged into another between resolving and locking it: the command starts over.</summary>
 public sealed class GuestMovedException() : Exception("The guest was merged into another meanwhile.");

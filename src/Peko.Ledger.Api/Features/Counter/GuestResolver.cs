@@ -72,8 +72,44 @@ public static class GuestResolver
     {
         var held = new List<(string Kind, string Value, string GuestId)>();
         while (await reader.ReadAsync(ct)) held.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-        var unheld = ids.Where(i => !held.Any(h => h.Kind == i.Kind.ToString() && h.Value == i.Value)).ToList();
-        return new Holders([.. held.Select(h => h.GuestId).Distinct()], unheld);
+        return HoldersOf(held, ids);
+    }
+
+    static Holders HoldersOf(List<(string Kind, string Value, string GuestId)> held, IReadOnlyList<GuestIdentifier> ids) =>
+        new([.. held.Select(h => h.GuestId).Distinct()],
+            [.. ids.Where(i => !held.Any(h => h.Kind == i.Kind.ToString() && h.Value == i.Value))]);
+
+    /// <summary>
+    /// <see cref="HoldersSql"/> for several requests' identifiers in one statement (a batch of earns): each row also
+    /// names the request, by its index in <paramref name="requests"/>.
+    /// </summary>
+    public static NpgsqlBatchCommand ManyHoldersBatchCommand(string chainId, IReadOnlyList<IReadOnlyList<GuestIdentifier>> requests) =>
+        new("""
+            select q.request, i.kind, i.value, g.guest_id
+            from unnest($2::int[], $3::text[], $4::text[]) as q(request, kind, value)
+            cross join lateral (select kind, value, guest_id from ledger.guest_identifiers
+                                where chain_id = $1 and kind = q.kind and value = q.value limit 1) i
+            cross join lateral (select guest_id, created_at from ledger.guests where guest_id = i.guest_id limit 1) g
+            order by q.request, g.created_at, g.guest_id
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = chainId },
+                new NpgsqlParameter<int[]> { TypedValue = [.. requests.SelectMany((ids, r) => ids.Select(_ => r))] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. requests.SelectMany(ids => ids.Select(i => i.Kind.ToString()))] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. requests.SelectMany(ids => ids.Select(i => i.Value))] },
+            },
+        };
+
+    /// <summary>Each request's <see cref="Holders"/> from the rows of <see cref="ManyHoldersBatchCommand"/>.</summary>
+    public static async Task<Holders[]> ReadManyHoldersAsync(NpgsqlDataReader reader,
+        IReadOnlyList<IReadOnlyList<GuestIdentifier>> requests, CancellationToken ct)
+    {
+        var held = requests.Select(_ => new List<(string Kind, string Value, string GuestId)>()).ToArray();
+        while (await reader.ReadAsync(ct))
+            held[reader.GetInt32(0)].Add((reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        return [.. requests.Select((ids, r) => HoldersOf(held[r], ids))];
     }
 
     /// <summary>

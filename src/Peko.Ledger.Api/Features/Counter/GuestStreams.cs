@@ -63,6 +63,22 @@ public sealed class GuestStreams
         return version;
     }
 
+    /// <summary>
+    /// Some of the guests read, for one command of several read together: their states and versions (not copies: each
+    /// guest belongs to one command), and none of the events decided so far.
+    /// </summary>
+    public GuestStreams Part(IEnumerable<string> guestIds)
+    {
+        var part = new GuestStreams();
+        foreach (var guestId in guestIds)
+        {
+            part._guests[guestId] = _guests[guestId];
+            foreach (var stream in new[] { GuestStream(guestId), PointsStream(guestId), MembershipStream(guestId) })
+                part._versions[stream] = _versions[stream];
+        }
+        return part;
+    }
+
     /// <summary>A guest not in the store yet (its streams are expected not to exist).</summary>
     public void AddNew(string guestId)
     {

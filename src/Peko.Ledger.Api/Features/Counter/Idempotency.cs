@@ -25,7 +25,7 @@ public static class Idempotency
         IEnumerable<string> otherLocks, RequestFingerprint request, JsonSerializerOptions json, CancellationToken ct,
         NpgsqlBatchCommand? alongside = null, Func<NpgsqlDataReader, Task>? readAlongside = null)
     {
-        await using var batch = work.LockBatch([$"idempotency:{chainId}:{key}", .. otherLocks]);
+        await using var batch = work.LockBatch([LockKey(chainId, key), .. otherLocks]);
         var locks = batch.BatchCommands.Count;
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 "select request_hash, response::text from ledger.idempotency_records where chain_id = $1 and key = $2")
@@ -38,11 +38,26 @@ public static class Idempotency
             if (alongside is not null && readAlongside is not null && await reader.NextResultAsync(ct)) await readAlongside(reader);
             return null;
         }
-        if (!request.Matches((byte[])reader[0]))
-            throw new LedgerRuleViolation("idempotency-key-reused",
-                "This order (or idempotency key) was already used with a different request.");
-        return new Idempotent<T>(JsonSerializer.Deserialize<T>(reader.GetString(1), json)!, Replayed: true);
+        return Replay<T>(request, (byte[])reader[0], reader.GetString(1), json);
     }
+
+    /// <summary>The lock a key's commands queue on.</summary>
+    public static string LockKey(string chainId, string key) => $"idempotency:{chainId}:{key}";
+
+    /// <summary>The first response stored under a key, for a repeat of its request; a different request is refused.</summary>
+    public static Idempotent<T> Replay<T>(RequestFingerprint request, byte[] storedHash, string response,
+        JsonSerializerOptions json) =>
+        request.Matches(storedHash)
+            ? new Idempotent<T>(JsonSerializer.Deserialize<T>(response, json)!, Replayed: true)
+            : throw new LedgerRuleViolation("idempotency-key-reused",
+                "This order (or idempotency key) was already used with a different request.");
+
+    /// <summary>The stored hash and first response of each of <paramref name="keys"/> that has one: (key, hash, response).</summary>
+    public static NpgsqlBatchCommand FindManyCommand(string chainId, IEnumerable<string> keys) =>
+        new("select key, request_hash, response::text from ledger.idempotency_records where chain_id = $1 and key = any($2)")
+        {
+            Parameters = { new NpgsqlParameter { Value = chainId }, new NpgsqlParameter<string[]> { TypedValue = [.. keys] } },
+        };
 
     /// <summary>The statement that stores the first response to the key (sent with the command's append).</summary>
     public static NpgsqlBatchCommand SaveCommand<T>(string chainId, string key, RequestFingerprint request, T response,
