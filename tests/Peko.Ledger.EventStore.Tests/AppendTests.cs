@@ -71,7 +71,7 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
     public async Task Each_stream_of_one_append_can_carry_its_own_metadata(int streams)
     {
         var store = Store();
-        var call = new EventMetadata { Actor = "job-1", CorrelationId = "corr-batch" };
+        var call = new EventMetadata { Actor = "khóa-ä", CorrelationId = "corr \"batch\" ✓", RestaurantId = "Đông Du" };
         var own = Enumerable.Range(0, streams).Select(i => i % 2 == 0
             ? new EventMetadata { Actor = $"key-{i}", RestaurantId = $"d{i}", IdempotencyKey = $"earn:d{i}:HD-{i}" }
             : null).ToList();
