@@ -12,7 +12,8 @@ namespace Peko.Ledger.Api.Features.Counter;
 /// <summary>
 /// Earn, redeem, void and adjust: each one transaction that locks, checks the idempotency record, resolves the guest
 /// (merging guests that turn out to be one person), reads its streams, decides (pure domain), appends, stores the
-/// response and commits.
+/// response and commits. Earns that arrive while others are being written share a transaction (<see cref="EarnBatches"/>),
+/// each deciding and answering as it would alone.
 /// </summary>
 public sealed class CounterService(LedgerStore store, FoldedGuests folded, ChainDirectory chains, TimeProvider time,
     EarnBatching? batching = null)
