@@ -13,11 +13,6 @@ public sealed class FieldErrors
     {
         try { return read(); }
         catch (InvalidInput invalid) { Add(invalid.Field, invalid.Message); }
-        catch (InvalidInputs invalid)
-        {
-            foreach (var (field, messages) in invalid.Errors)
-                foreach (var message in messages) Add(field, message);
-        }
         return default;
     }
 

@@ -11,7 +11,7 @@ public sealed class RequestFingerprintTests
     static readonly JsonSerializerOptions ApiJson = new(JsonSerializerDefaults.Web);
     static readonly GuestRef Guest = new("+84903123482", null, null, null, "Linh");
 
-    static RequestFingerprint Fingerprint(EarnRequest request) => RequestFingerprint.Of(request, request, ApiJson);
+    static RequestFingerprint Fingerprint(EarnRequest request) => RequestFingerprint.Of(request, ApiJson);
 
     static EarnRequest Earn(decimal amount, DateTimeOffset at) => new("d1", "HD-1", amount, at, Guest);
 

@@ -47,11 +47,11 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
     /// <summary>An earn in a transaction of its own.</summary>
     internal Task<Idempotent<EarnResponse>> EarnAloneAsync(EarnCommand earn, CancellationToken ct) =>
         RunAsync(earn.Chain.Id, earn.Key, earn.Request, earn.Ids, earn.Caller, async (work, holders) =>
-            Earn(earn, holders!, await LoadHoldersAsync(work, holders!, ct)), ct);
+            Earn(earn, holders!, await LoadGuestsAsync(work, holders!.Guests, ct)), ct);
 
-    /// <summary>The guests holding a request's identifiers, locked and read (one round trip; none when there are none).</summary>
-    internal async Task<GuestStreams> LoadHoldersAsync(UnitOfWork work, Holders holders, CancellationToken ct) =>
-        holders.Guests.Count == 0 ? new GuestStreams() : await GuestStreams.LoadAsync(store, folded, work, holders.Guests, ct);
+    /// <summary>Guests' streams, locked and read (one round trip; none when there are no guests).</summary>
+    internal async Task<GuestStreams> LoadGuestsAsync(UnitOfWork work, IReadOnlyCollection<string> guestIds, CancellationToken ct) =>
+        guestIds.Count == 0 ? new GuestStreams() : await GuestStreams.LoadAsync(store, folded, work, guestIds, ct);
 
     /// <summary>What an earn decides, given the guests holding its identifiers, read under their locks.</summary>
     internal static Decided<EarnResponse> Earn(EarnCommand earn, Holders holders, GuestStreams loaded)
@@ -105,7 +105,7 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         var now = time.GetUtcNow();
         var key = idempotencyKey is null ? $"void:{restaurant}:{order}" : $"void:{restaurant}:{order}:{idempotencyKey}";
 
-        return await RunAsync(chainId, key, RequestFingerprint.Of(body, body, Json), [], caller, async (work, _) =>
+        return await RunAsync(chainId, key, RequestFingerprint.Of(body, Json), [], caller, async (work, _) =>
         {
             await using var find = work.Command(
                 "select guest_id from ledger.guest_orders where chain_id = $1 and restaurant_id = $2 and order_id = $3",
@@ -135,7 +135,7 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         var now = time.GetUtcNow();
         var key = $"adjust:{guestId}:{idempotencyKey}";
 
-        return await RunAsync(chainId, key, RequestFingerprint.Of(body, body, Json), [], caller, async (work, _) =>
+        return await RunAsync(chainId, key, RequestFingerprint.Of(body, Json), [], caller, async (work, _) =>
         {
             var (activeId, guests) = await LoadByIdAsync(work, chainId, guestId, ct);
             var adjustmentId = NewId("adj");
@@ -192,7 +192,7 @@ public sealed class CounterService(LedgerStore store, FoldedGuests folded, Chain
         string restaurant, string? name, bool create, DateTimeOffset now, CancellationToken ct, Holders? found = null)
     {
         var holders = found ?? await GuestResolver.FindAllAsync(work, chain.Id, ids, ct);
-        return Resolve(chain, ids, restaurant, name, create, now, holders, await LoadHoldersAsync(work, holders, ct));
+        return Resolve(chain, ids, restaurant, name, create, now, holders, await LoadGuestsAsync(work, holders.Guests, ct));
     }
 
     /// <summary>

@@ -143,7 +143,7 @@ public sealed class EarnBatches(CounterService counter, LedgerStore store, TimeP
             }
         }
 
-        var loaded = await counter.LoadHoldersAsync(work, new Holders([.. guests], []), ct);
+        var loaded = await counter.LoadGuestsAsync(work, guests, ct);
         var appends = new List<StreamAppend>();
         var saves = new List<NpgsqlBatchCommand>();
         foreach (var (waiting, held) in deciding)
@@ -152,7 +152,7 @@ public sealed class EarnBatches(CounterService counter, LedgerStore store, TimeP
             Decided<EarnResponse> decided;
             try { decided = CounterService.Earn(earn, held, loaded.Part(held.Guests)); }
             catch (GuestMovedException) { later.Add(waiting); continue; }
-            catch (Exception e) when (e is LedgerRuleViolation or InvalidInput or InvalidInputs or NotFoundException)
+            catch (Exception e) when (e is LedgerRuleViolation or InvalidInput or NotFoundException)
             {
                 answers.Add((waiting, null, e));
                 continue;

@@ -38,6 +38,9 @@ public sealed class RequestFingerprint
     public static RequestFingerprint Of(object asSent, object normalised, JsonSerializerOptions json) =>
         new(asSent, normalised, json);
 
+    /// <summary>A request with no identifiers to normalise.</summary>
+    public static RequestFingerprint Of(object request, JsonSerializerOptions json) => new(request, request, json);
+
     /// <summary>
     /// Whether a stored hash is this request's. Records written before fingerprints (2026-12) hashed the request as the
     /// API serialises it; a retry that straddles the upgrade still matches those.
