@@ -1,4 +1,10 @@
 using Peko.Ledger.Benchmarks;
+using Peko.Ledger.EventStore;
+
+// As the service runs (docs/architecture.md, "Socket threads"): socket completions inline, background work (rebuilds,
+// jobs, audits, bulk loads) on the thread pool. The loops that play tills and writers start with Task.Run, on the
+// default scheduler, so they run where their sockets complete, as the service's counter requests do.
+SocketCompletions.PreferInline();
 
 // One subcommand per benchmark, each in its own file:
 //   dotnet run -c Release --project benchmarks/Peko.Ledger.Benchmarks -- <benchmark> [--option value ...]
@@ -22,7 +28,7 @@ if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 }
 try
 {
-    return await run(BenchArgs.Parse(args[1..])) ? 0 : 1;
+    return await BackgroundWork.Run(() => run(BenchArgs.Parse(args[1..]))) ? 0 : 1;
 }
 catch (ArgumentException e)
 {

@@ -9,7 +9,10 @@ using Peko.Ledger.Api.Features.Jobs;
 using Peko.Ledger.Api.Features.Migration;
 using Peko.Ledger.Api.Features.Projections;
 using Peko.Ledger.Api.Hosting;
+using Peko.Ledger.EventStore;
 
+// Before anything connects: the runtime reads the switch when the first socket is used (Hosting/SocketThreads.cs).
+SocketCompletions.PreferInline();
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerLogging();
 builder.AddLedgerProblems();
@@ -22,6 +25,7 @@ builder.Services.AddOpenApi();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
 var app = builder.Build();
+app.UseSocketThreadsForTills();
 app.UseLedgerProblems();
 app.UseRequestLogging();
 app.UseLedgerAuth();

@@ -22,7 +22,16 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected virtual int PermitsPerSecond => 100_000;
     protected virtual int Burst => 100_000;
 
-    public virtual async Task InitializeAsync() => await _database.InitializeAsync();
+    /// <summary>
+    /// Starts the host on a thread of the pool. The test run resumes after a database read on the socket thread
+    /// (tests/tests.runsettings, as the service runs), and the factory starts its host synchronously: started from
+    /// that thread, the host's own first connection would wait for the very thread it blocks.
+    /// </summary>
+    public virtual async Task InitializeAsync()
+    {
+        await _database.InitializeAsync();
+        await Task.Run(StartServer);
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

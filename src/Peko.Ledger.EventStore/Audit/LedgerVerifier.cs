@@ -13,7 +13,7 @@ public sealed class LedgerVerifier(NpgsqlDataSource dataSource, AuditOptions opt
     {
         // The two passes read the log in different orders (stream by stream; in log order) on their own connections:
         // they run side by side, so the database and the hashing overlap.
-        var sealing = Task.Run(() => new LogSeal(dataSource, options).CheckAsync(chainId, ct), ct);
+        var sealing = BackgroundWork.Run(() => new LogSeal(dataSource, options).CheckAsync(chainId, ct), ct);
         var findings = new List<AuditFinding>();
         var (streams, events) = (0L, 0L);
         await foreach (var (chain, stream, version, rows) in AuditStreams.ReadAsync(dataSource, chainId, ct))

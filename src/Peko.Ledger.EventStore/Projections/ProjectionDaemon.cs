@@ -65,7 +65,7 @@ public sealed class ProjectionDaemon(
     {
         var runner = NewRunner(projection);
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-        _running[projection.Name] = new RunningProjection(runner, cts, Task.Run(() => runner.RunAsync(cts.Token)));
+        _running[projection.Name] = new RunningProjection(runner, cts, BackgroundWork.Run(() => runner.RunAsync(cts.Token)));
     }
 
     ProjectionRunner NewRunner(IProjection projection) => new(projection, dataSource, types, options,

@@ -1,3 +1,4 @@
+using Peko.Ledger.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Peko.Ledger.Api.Features.Auth;
@@ -9,11 +10,11 @@ public static class CounterEndpoints
     public static void MapCounter(this IEndpointRouteBuilder app)
     {
         var chain = app.MapGroup("/v1/chains/{chainId}").WithTags("Counter");
-        chain.MapPost("/earn", Earn).WithSummary("Earn points for an order; (restaurantId, orderId) makes retries safe.");
-        chain.MapPost("/redeem", Redeem).WithSummary("Redeem spendable points on an order; never overdraws.");
-        chain.MapPost("/orders/{restaurantId}/{orderId}/void", Void)
+        chain.MapPost("/earn", Earn).RunOnSocketThreads().WithSummary("Earn points for an order; (restaurantId, orderId) makes retries safe.");
+        chain.MapPost("/redeem", Redeem).RunOnSocketThreads().WithSummary("Redeem spendable points on an order; never overdraws.");
+        chain.MapPost("/orders/{restaurantId}/{orderId}/void", Void).RunOnSocketThreads()
             .WithSummary("Void or refund an order (omit amount for the whole order); a second refund of one order needs an Idempotency-Key.");
-        chain.MapPost("/guests/{guestId}/adjustments", Adjust)
+        chain.MapPost("/guests/{guestId}/adjustments", Adjust).RunOnSocketThreads()
             .WithSummary("Adjust a guest's points with a reason (manager, admin); Idempotency-Key header required.");
     }
 

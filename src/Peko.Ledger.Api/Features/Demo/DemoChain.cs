@@ -1,3 +1,4 @@
+using Peko.Ledger.EventStore;
 using System.Text.Json;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Api.Features.Chains;
@@ -39,7 +40,7 @@ public sealed class DemoChain(LedgerDatabase database, ChainAdministration admin
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(keys), ct);
         Print(keys, folder);
         // Six months of orders take a minute: the service answers meanwhile, and the sample guest comes first.
-        _seeding = Task.Run(async () =>
+        _seeding = BackgroundWork.Run(async () =>
         {
             try
             {

@@ -38,7 +38,7 @@ public sealed class DemoOrders(LedgerDatabase database, EventTypeRegistry types,
         var caller = new Caller("demo-seed", Role.Admin, chainId, null);
         var done = 0;
 
-        await Parallel.ForEachAsync(profiles, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
+        await Parallel.ForEachAsync(profiles, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct, TaskScheduler = BackgroundWork.Scheduler },
             async (guest, token) =>
             {
                 var random = new Randomizer(guest.Seed);

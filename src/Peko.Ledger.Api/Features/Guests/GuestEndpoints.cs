@@ -1,3 +1,4 @@
+using Peko.Ledger.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Api.Features.Chains;
@@ -12,9 +13,9 @@ public static class GuestEndpoints
     public static void MapGuests(this IEndpointRouteBuilder app)
     {
         var chain = app.MapGroup("/v1/chains/{chainId}").WithTags("Guests");
-        chain.MapGet("/lookup", Lookup).WithSummary("Find the guest in front of the till by phone, email, zaloId or posCustomerId (with restaurantId).");
+        chain.MapGet("/lookup", Lookup).RunOnSocketThreads().WithSummary("Find the guest in front of the till by phone, email, zaloId or posCustomerId (with restaurantId).");
         chain.MapGet("/guests", List).WithSummary("Guests who visited a restaurant, a page at a time.");
-        chain.MapGet("/guests/{guestId}", Get).WithSummary("A guest: identifiers, balance, pending points, tier, window spend, open lots.");
+        chain.MapGet("/guests/{guestId}", Get).RunOnSocketThreads().WithSummary("A guest: identifiers, balance, pending points, tier, window spend, open lots.");
         chain.MapGet("/guests/{guestId}/history", History).WithSummary("Every event of the guest, in order, with metadata (auditor, admin).");
     }
 

@@ -1,3 +1,4 @@
+using Peko.Ledger.EventStore;
 using System.Collections.Concurrent;
 using Npgsql;
 
@@ -66,7 +67,7 @@ public sealed class SpendThresholds(NpgsqlDataSource dataSource, TimeProvider ti
         if (time.GetUtcNow() - computedAt < MaxAge) return;
         var done = new TaskCompletionSource();
         if (!_refreshing.TryAdd(chainId, done.Task)) return;
-        _ = Task.Run(async () =>
+        _ = BackgroundWork.Run(async () =>
         {
             try
             {

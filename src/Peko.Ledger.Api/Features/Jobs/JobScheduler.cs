@@ -1,3 +1,4 @@
+using Peko.Ledger.EventStore;
 using Npgsql;
 using Peko.Ledger.Api.Features.Chains;
 
@@ -26,7 +27,10 @@ public sealed class JobScheduler(NpgsqlDataSource dataSource, JobRuns runs, Chai
     static readonly TimeOnly NightlyAt = new(3, 0);
     readonly string _instance = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundWork.Run(() => RunDueForeverAsync(stoppingToken), CancellationToken.None);
+
+    async Task RunDueForeverAsync(CancellationToken stoppingToken)
     {
         if (!options.Enabled) return;
         while (!stoppingToken.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using Peko.Ledger.EventStore;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Peko.Ledger.Api.Features.Auth;
@@ -31,7 +32,10 @@ public sealed class MigrationCommitter(MigrationCommit commit, MigrationRecords 
 
     public void Enqueue(string chainId, string migrationId, Caller caller) => _queue.Writer.TryWrite(new Work(chainId, migrationId, caller));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundWork.Run(() => CommitQueuedAsync(stoppingToken), CancellationToken.None);
+
+    async Task CommitQueuedAsync(CancellationToken stoppingToken)
     {
         var looking = LookForStoppedCommitsAsync(stoppingToken);
         await foreach (var work in _queue.Reader.ReadAllAsync(stoppingToken))
