@@ -55,6 +55,12 @@ public sealed class EarnBatchesTests(ChainWithThreeRestaurants api) : IClassFixt
         Assert.True(await CountAsync("select count(distinct tx_id) from ledger.events where idempotency_key = any($1)", (object)keys)
                     < orders.Length, "No two earns shared a transaction.");
         Assert.Equal(orders.Length, await CountAsync("select count(*) from ledger.idempotency_records where key = any($1)", (object)keys));
+
+        // Each earn's record holds its own request and answer: every retry replays exactly the answer it first got.
+        var retries = await Task.WhenAll(orders.Select(o =>
+            Till.PostAsJsonAsync(api.Url("earn"), Requests.Earn("d1", o.Order, o.Amount, new { phone = o.Phone }))));
+        Assert.All(retries, r => Assert.True(r.StatusCode == HttpStatusCode.OK && r.IsReplay()));
+        Assert.Equal(bodies.Select(b => b.ToJsonString()), (await Task.WhenAll(retries.Select(r => r.JsonAsync()))).Select(b => b.ToJsonString()));
     }
 
     [Fact]

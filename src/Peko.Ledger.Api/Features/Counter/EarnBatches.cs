@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Npgsql;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Domain;
@@ -145,7 +146,7 @@ public sealed class EarnBatches(CounterService counter, LedgerStore store, TimeP
 
         var loaded = await counter.LoadGuestsAsync(work, guests, ct);
         var appends = new List<StreamAppend>();
-        var saves = new List<NpgsqlBatchCommand>();
+        var firstResponses = new List<(string Key, byte[] Hash, string Response)>();
         foreach (var (waiting, held) in deciding)
         {
             var earn = waiting.Earn;
@@ -159,10 +160,12 @@ public sealed class EarnBatches(CounterService counter, LedgerStore store, TimeP
             }
             var metadata = new EventMetadata { Actor = earn.Caller.KeyId, RestaurantId = decided.Restaurant, IdempotencyKey = earn.Key };
             appends.AddRange(decided.Guests.Appends().Select(a => a with { Metadata = metadata }));
-            saves.Add(Idempotency.SaveCommand(chainId, earn.Key, earn.Request, decided.Response, Json, time.GetUtcNow()));
+            firstResponses.Add((earn.Key, earn.Request.Hash, JsonSerializer.Serialize(decided.Response, Json)));
             answers.Add((waiting, new Idempotent<EarnResponse>(decided.Response, Replayed: false), null));
         }
-        if (appends.Count > 0) await store.AppendAsync(work.Connection, work.Transaction, chainId, appends, null, saves, ct);
+        if (appends.Count > 0)
+            await store.AppendAsync(work.Connection, work.Transaction, chainId, appends, null,
+                [Idempotency.SaveManyCommand(chainId, firstResponses, time.GetUtcNow())], ct);
         await work.CommitAsync(ct);
 
         foreach (var (waiting, answer, refusal) in answers)

@@ -67,6 +67,26 @@ public static class Idempotency
             Parameters = { new NpgsqlParameter { Value = chainId }, new NpgsqlParameter<string[]> { TypedValue = [.. keys] } },
         };
 
+    /// <summary>
+    /// One statement that stores the first responses of a transaction of earns (<see cref="EarnBatches"/>): one row per
+    /// key, as <see cref="SaveCommand{T}"/> writes it, for a statement's start-up instead of one per earn.
+    /// </summary>
+    public static NpgsqlBatchCommand SaveManyCommand(string chainId, IReadOnlyList<(string Key, byte[] Hash, string Response)> first,
+        DateTimeOffset now) =>
+        new("""
+            insert into ledger.idempotency_records (chain_id, key, request_hash, status, response, created_at)
+            select $1, q.key, q.hash, 201, q.response::jsonb, $2 from unnest($3::text[], $4::bytea[], $5::text[]) as q(key, hash, response)
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = now },
+                new NpgsqlParameter<string[]> { TypedValue = [.. first.Select(r => r.Key)] },
+                new NpgsqlParameter<byte[][]> { TypedValue = [.. first.Select(r => r.Hash)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. first.Select(r => r.Response)] },
+            },
+        };
+
     /// <summary>The statement that stores the first response to the key (sent with the command's append).</summary>
     public static NpgsqlBatchCommand SaveCommand<T>(string chainId, string key, RequestFingerprint request, T response,
         JsonSerializerOptions json, DateTimeOffset now) =>
