@@ -46,7 +46,11 @@ sealed class LedgerService : IAsyncDisposable
         // PEKO_BENCH_SERVICE_ENV="NAME=value;NAME=value" sets variables for the service alone, not the load generator.
         foreach (var setting in (Environment.GetEnvironmentVariable("PEKO_BENCH_SERVICE_ENV") ?? "")
                      .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            start.Environment[setting[..setting.IndexOf('=')]] = setting[(setting.IndexOf('=') + 1)..];
+        {
+            var equals = setting.IndexOf('=');
+            if (equals <= 0) throw new ArgumentException($"PEKO_BENCH_SERVICE_ENV: '{setting}' is not NAME=value.");
+            start.Environment[setting[..equals]] = setting[(equals + 1)..];
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the service.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  service: {e.Data}"); };
