@@ -21,6 +21,8 @@ static class ManyStreamsAppend
     // Each event's hash is written out here, as the one-stream append's statement does, rather than by a call of
     // ledger.event_hash: PL/pgSQL sets up its expressions again in every transaction and formats every field on the
     // server, about 15 µs an event. The bytes are the same (AppendTests compares them with ledger.event_hash).
+    // "h" starts each stream's chain at a row 0 holding the stream's last hash (none for a new stream), so that one
+    // step hashes every event; row 0 matches no event and no head.
     // The streams' rows are read under the stream locks the batch took first, so what "cur" reads cannot change before
     // the writes: a stream not at its expected version is left out of "cur" there, and with it its events. (Deciding
     // it from the writes' RETURNING instead meant joining two sets whose sizes a generic plan cannot know, and the
@@ -46,12 +48,7 @@ static class ManyStreamsAppend
             from unnest($13::bigint[], $14::text[], $15::jsonb[], $18::text[])
                  with ordinality as e(stream_ord, type, data, type_netstring, ord)),
         h (stream_ord, k, previous_hash, hash) as (
-            select ev.stream_ord, ev.k, c.last_hash,
-                   sha256(convert_to(c.head || length((c.base + 1)::text)::text || ':' || (c.base + 1)::text || ',' || ev.typed_data
-                       || c.tail || coalesce((2 * octet_length(c.last_hash))::text || ':' || encode(c.last_hash, 'hex') || ',', '-1:,'),
-                       'UTF8'))
-            from ev join cur c on c.ord = ev.stream_ord
-            where ev.k = 1
+            select c.ord, 0::bigint, null::bytea, c.last_hash from cur c
             union all
             select ev.stream_ord, ev.k, h.hash,
                    sha256(convert_to(c.head || length((c.base + ev.k)::text)::text || ':' || (c.base + ev.k)::text || ',' || ev.typed_data

@@ -48,16 +48,22 @@ public sealed class AppendTests(LedgerDatabase db) : IClassFixture<LedgerDatabas
         await store.AppendAsync(TestStore.Chain, TestStore.Deposit(a, ExpectedVersion.Any, 7), multibyte with { IdempotencyKey = "idem-ạ" });
         await store.AppendAsync(TestStore.Chain, TestStore.Deposit(b, ExpectedVersion.Any, 8, 9));
         await store.AppendAsync(TestStore.Chain, [TestStore.Deposit(a, ExpectedVersion.Exactly(4), 10), TestStore.Deposit(b, ExpectedVersion.Exactly(2), 11)]);
+        // More streams than the per-stream statements take go as one set-based statement (ManyStreamsAppend): streams
+        // with events already, continuing their chains, and new ones, with one or several events each.
+        var (c, d) = (NewStream(), NewStream());
+        await store.AppendAsync(TestStore.Chain, [TestStore.Deposit(a, ExpectedVersion.Exactly(5), 12, 13),
+            TestStore.Deposit(b, ExpectedVersion.Exactly(3), 14), TestStore.Deposit(c, ExpectedVersion.NoStream, 15, 16),
+            TestStore.Deposit(d, ExpectedVersion.Any, 17)], multibyte);
 
-        var where = $"from ledger.events where stream_id in ('{a}', '{b}')";
-        Assert.Equal(8, await TestStore.CountAsync(db.DataSource, $"select count(hash) {where}"));
+        var where = $"from ledger.events where stream_id in ('{a}', '{b}', '{c}', '{d}')";
+        Assert.Equal(14, await TestStore.CountAsync(db.DataSource, $"select count(hash) {where}"));
         Assert.Equal(0, await TestStore.CountAsync(db.DataSource, $"""
             select count(*) {where} and hash is distinct from ledger.event_hash(chain_id, stream_id, version, type, data,
                 recorded_at, correlation_id, causation_id, actor, restaurant_id, idempotency_key, previous_hash)
             """));
         Assert.Equal(0, await TestStore.CountAsync(db.DataSource, $"""
             select count(*) from ledger.events e left join ledger.events p on p.stream_id = e.stream_id and p.version = e.version - 1
-            where e.stream_id in ('{a}', '{b}') and e.previous_hash is distinct from p.hash
+            where e.stream_id in ('{a}', '{b}', '{c}', '{d}') and e.previous_hash is distinct from p.hash
             """));
     }
 

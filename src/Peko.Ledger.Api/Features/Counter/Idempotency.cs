@@ -68,8 +68,8 @@ public static class Idempotency
         };
 
     /// <summary>
-    /// One statement that stores the first responses of a transaction of earns (<see cref="EarnBatches"/>): one row per
-    /// key, as <see cref="SaveCommand{T}"/> writes it, for a statement's start-up instead of one per earn.
+    /// One statement that stores the first responses of a command, or of a transaction of earns (<see cref="EarnBatches"/>):
+    /// one row per key, for one statement's start-up however many earns share it.
     /// </summary>
     public static NpgsqlBatchCommand SaveManyCommand(string chainId, IReadOnlyList<(string Key, byte[] Hash, string Response)> first,
         DateTimeOffset now) =>
@@ -90,16 +90,5 @@ public static class Idempotency
     /// <summary>The statement that stores the first response to the key (sent with the command's append).</summary>
     public static NpgsqlBatchCommand SaveCommand<T>(string chainId, string key, RequestFingerprint request, T response,
         JsonSerializerOptions json, DateTimeOffset now) =>
-        new("""
-            insert into ledger.idempotency_records (chain_id, key, request_hash, status, response, created_at)
-            values ($1, $2, $3, 201, $4::jsonb, $5)
-            """)
-        {
-            Parameters =
-            {
-                new NpgsqlParameter { Value = chainId }, new NpgsqlParameter { Value = key },
-                new NpgsqlParameter { Value = request.Hash }, new NpgsqlParameter { Value = JsonSerializer.Serialize(response, json) },
-                new NpgsqlParameter { Value = now },
-            },
-        };
+        SaveManyCommand(chainId, [(key, request.Hash, JsonSerializer.Serialize(response, json))], now);
 }
