@@ -7,10 +7,11 @@ namespace Peko.Ledger.Benchmarks;
 static partial class PgBench
 {
     /// <summary>
-    /// pgbench's built-in TPC-B-like transaction (three updates, a select and an insert, committed), initialised at
-    /// scale <paramref name="scale"/> in a database of its own, with the same number of clients as the HTTP test.
+    /// pgbench's built-in TPC-B-like transaction (three updates, a select and an insert, committed), at scale
+    /// <paramref name="scale"/> in a database of its own: <see cref="Tpcb.RunAsync"/> runs it, as often as the caller
+    /// alternates it with its own phases. Null (with the reason printed) when no pgbench binary is installed.
     /// </summary>
-    public static async Task<Result?> TpcbAsync(string connectionString, int clients, int seconds, int scale)
+    public static async Task<Tpcb?> TpcbAsync(string connectionString, int scale)
     {
         var pgbench = Find();
         if (pgbench is null)
@@ -21,15 +22,33 @@ static partial class PgBench
         var c = new NpgsqlConnectionStringBuilder(connectionString);
         string[] target = ["-h", c.Host!, "-p", $"{c.Port}", "-U", c.Username ?? "postgres"];
         await RunToolAsync(pgbench, [.. target, "-i", "-q", "-s", $"{scale}", c.Database!], c.Password);
-        await BenchServer.TryExecuteAsync(connectionString, "checkpoint");
-        string[] args = [.. target, "-c", $"{clients}", "-j", $"{Math.Min(clients, Environment.ProcessorCount)}",
-            "-T", $"{seconds}", c.Database!];
-        var output = await RunToolAsync(pgbench, args, c.Password);
-        var tps = TpsLine().Match(output);
-        var latency = LatencyLine().Match(output);
-        return new Result(double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
-            latency.Success ? double.Parse(latency.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN,
-            $"pgbench {string.Join(' ', args[..^1])} <db>  (after pgbench -i -s {scale})");
+        return new Tpcb(pgbench, connectionString, target, scale);
+    }
+
+    public sealed class Tpcb(string pgbench, string connectionString, string[] target, int scale)
+    {
+        /// <summary>
+        /// One run with <paramref name="clients"/> clients for <paramref name="seconds"/>: an untimed one of
+        /// <paramref name="warmUpSeconds"/> first (its tables back in the server's cache after the caller's phase), then
+        /// a checkpoint, then the timed run.
+        /// </summary>
+        public async Task<Result> RunAsync(int clients, int seconds, int warmUpSeconds)
+        {
+            var c = new NpgsqlConnectionStringBuilder(connectionString);
+            string[] Args(int s) => [.. target, "-c", $"{clients}", "-j", $"{Math.Min(clients, Environment.ProcessorCount)}",
+                "-T", $"{s}", c.Database!];
+            if (warmUpSeconds > 0) await RunToolAsync(pgbench, Args(warmUpSeconds), c.Password);
+            await BenchServer.TryExecuteAsync(connectionString, "checkpoint");
+            var args = Args(seconds);
+            var output = await RunToolAsync(pgbench, args, c.Password);
+            // What its updates left for autovacuum is done now, untimed, rather than during the caller's next phase.
+            await BenchServer.ExecuteAsync(connectionString, "vacuum");
+            var tps = TpsLine().Match(output);
+            var latency = LatencyLine().Match(output);
+            return new Result(double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
+                latency.Success ? double.Parse(latency.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN,
+                $"pgbench {string.Join(' ', args[..^1])} <db>  (after pgbench -i -s {scale})");
+        }
     }
 
     static async Task<string> RunToolAsync(string pgbench, string[] args, string? password)
