@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Npgsql;
 
 namespace Peko.Ledger.Benchmarks;
 
@@ -124,9 +125,9 @@ static class CounterBenchmark
     /// </summary>
     static async Task ProjectionsSettledAsync(string db)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(db);
+        await using var connection = new NpgsqlConnection(db);
         await connection.OpenAsync();
-        await using var command = new Npgsql.NpgsqlCommand(
+        await using var command = new NpgsqlCommand(
             "select coalesce(string_agg(name || ':' || seq, ',' order by name), '') from ledger.projection_checkpoints", connection);
         var (last, unchanged, clock) = ("", 0, Stopwatch.StartNew());
         while (unchanged < 4 && clock.Elapsed < TimeSpan.FromMinutes(1))

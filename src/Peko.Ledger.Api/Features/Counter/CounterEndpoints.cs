@@ -1,7 +1,7 @@
-using Peko.Ledger.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Peko.Ledger.Api.Features.Auth;
+using Peko.Ledger.Api.Hosting;
 
 namespace Peko.Ledger.Api.Features.Counter;
 

@@ -1,9 +1,9 @@
-using Peko.Ledger.EventStore;
 using System.Text.Json;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Api.Features.Chains;
 using Peko.Ledger.Api.Hosting;
 using Peko.Ledger.Domain.Chains;
+using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Features.Demo;
 

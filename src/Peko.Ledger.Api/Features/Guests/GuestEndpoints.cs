@@ -1,7 +1,7 @@
-using Peko.Ledger.Api.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Peko.Ledger.Api.Features.Auth;
 using Peko.Ledger.Api.Features.Chains;
+using Peko.Ledger.Api.Hosting;
 using Peko.Ledger.Domain;
 using Peko.Ledger.Domain.Chains;
 using Peko.Ledger.Domain.Guests;

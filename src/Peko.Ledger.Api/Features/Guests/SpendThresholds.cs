@@ -1,6 +1,6 @@
-using Peko.Ledger.EventStore;
 using System.Collections.Concurrent;
 using Npgsql;
+using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Features.Guests;
 

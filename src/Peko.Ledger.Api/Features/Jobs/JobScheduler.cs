@@ -1,6 +1,6 @@
-using Peko.Ledger.EventStore;
 using Npgsql;
 using Peko.Ledger.Api.Features.Chains;
+using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Features.Jobs;
 

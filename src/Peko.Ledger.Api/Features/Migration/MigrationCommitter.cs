@@ -1,7 +1,7 @@
-using Peko.Ledger.EventStore;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Peko.Ledger.Api.Features.Auth;
+using Peko.Ledger.EventStore;
 
 namespace Peko.Ledger.Api.Features.Migration;
 
