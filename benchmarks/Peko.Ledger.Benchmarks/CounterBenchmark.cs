@@ -58,6 +58,7 @@ static class CounterBenchmark
             Console.WriteLine($"Earn and pgbench TPC-B, alternated: {rounds} rounds of {perRound} s each, {clients} clients...");
             var postmaster = ProcessCpu.Postmaster(server.DataDirectory);
             var (serviceCpu, postgresCpu, loadCpu) = (0.0, 0.0, 0.0);
+            var earnMachine = new MachineCpu(0, 0, 0);
             var earns = new List<Load>();
             var tpcbRuns = new List<PgBench.Result>();
             for (var round = 1; round <= rounds; round++)
@@ -66,12 +67,13 @@ static class CounterBenchmark
                     (till, i) => Earn(till, Random.Shared.Next(guests), $"bench-{round}-warm-{i}"));
                 await BenchServer.TryExecuteAsync(db, "checkpoint");
                 var cpuBefore = (Service: ProcessCpu.Seconds(service.ProcessId), Postgres: postmaster is { } pm ? ProcessCpu.ClusterSeconds(pm) : double.NaN,
-                    Load: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
+                    Load: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, Machine: ProcessCpu.Machine());
                 var roundEarns = await LoadAsync(tills, clients, int.MaxValue, TimeSpan.FromSeconds(perRound),
                     (till, i) => Earn(till, Random.Shared.Next(guests), $"bench-{round}-{i}"));
                 serviceCpu += ProcessCpu.Seconds(service.ProcessId) - cpuBefore.Service;
                 postgresCpu += (postmaster is { } p ? ProcessCpu.ClusterSeconds(p) : double.NaN) - cpuBefore.Postgres;
                 loadCpu += Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuBefore.Load;
+                if (ProcessCpu.MachineSince(cpuBefore.Machine) is { } machine) earnMachine += machine;
                 earns.Add(roundEarns);
                 var roundTps = roundEarns.Count / roundEarns.Elapsed.TotalSeconds;
                 if (tpcb is null)
@@ -112,6 +114,14 @@ static class CounterBenchmark
                 summary.Fact($"{pgbench.Command}, {rounds} runs of {perRound} s, each after one of the earn's (2 s untimed first)");
                 summary.Fact("rounds (earn / TPC-B): " + string.Join(", ", earns.Zip(tpcbRuns,
                     (e, t) => $"{e.Count / e.Elapsed.TotalSeconds:N0} / {t.Tps:N0} = {e.Count / e.Elapsed.TotalSeconds / t.Tps:N2}")));
+                // Whether the earn is bound by CPU or by waiting: if it left cores idle that TPC-B kept busy, the ratio
+                // would rise by that much at the same CPU per earn (an upper bound: more earns in flight share fewer
+                // transactions, and each then costs more).
+                var tpcbMachine = tpcbRuns.Aggregate(new MachineCpu(0, 0, 0), (all, r) => r.Machine is { } m ? all + m : all);
+                summary.Fact($"machine CPU, earn phases: {earnMachine}; TPC-B phases: {tpcbMachine}");
+                if (earnMachine.BusyShare > 0 && tpcbMachine.BusyShare > 0)
+                    summary.Fact($"ratio at the same CPU per earn with the cores as busy as TPC-B kept them: " +
+                                 $"{earnTps / pgbench.Tps * tpcbMachine.BusyShare / earnMachine.BusyShare:N2}");
             }
             summary.Fact($"errors: earn {earn.Errors}, lookup {lookup.Errors}");
         }

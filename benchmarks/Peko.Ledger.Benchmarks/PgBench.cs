@@ -15,7 +15,8 @@ namespace Peko.Ledger.Benchmarks;
 /// </summary>
 static partial class PgBench
 {
-    public sealed record Result(double Tps, double LatencyMs, string Command);
+    /// <param name="Machine">The machine's CPU during the timed run, when measured.</param>
+    public sealed record Result(double Tps, double LatencyMs, string Command, MachineCpu? Machine = null);
 
     /// <summary>Runs pgbench; null (with the reason printed) when no pgbench binary is installed.</summary>
     public static async Task<Result?> OneRowInsertAsync(string connectionString, string payload, int clients, int seconds,

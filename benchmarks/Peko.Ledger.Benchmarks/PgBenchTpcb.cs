@@ -40,14 +40,16 @@ static partial class PgBench
             if (warmUpSeconds > 0) await RunToolAsync(pgbench, Args(warmUpSeconds), c.Password);
             await BenchServer.TryExecuteAsync(connectionString, "checkpoint");
             var args = Args(seconds);
+            var machineBefore = ProcessCpu.Machine();
             var output = await RunToolAsync(pgbench, args, c.Password);
+            var machine = ProcessCpu.MachineSince(machineBefore);
             // What its updates left for autovacuum is done now, untimed, rather than during the caller's next phase.
             await BenchServer.ExecuteAsync(connectionString, "vacuum");
             var tps = TpsLine().Match(output);
             var latency = LatencyLine().Match(output);
             return new Result(double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture),
                 latency.Success ? double.Parse(latency.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN,
-                $"pgbench {string.Join(' ', args[..^1])} <db>  (after pgbench -i -s {scale})");
+                $"pgbench {string.Join(' ', args[..^1])} <db>  (after pgbench -i -s {scale})", machine);
         }
     }
 

@@ -29,6 +29,26 @@ static class ProcessCpu
         dataDirectory is not null && File.Exists(Path.Combine(dataDirectory, "postmaster.pid"))
             && int.TryParse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), out var pid) ? pid : null;
 
+    /// <summary>The whole machine's CPU time so far, every core's (the first line of <c>/proc/stat</c>); null off Linux.</summary>
+    public static MachineCpu? Machine()
+    {
+        try
+        {
+            // "cpu  user nice system idle iowait irq softirq steal guest guest_nice", in USER_HZ; guest time is
+            // already counted in user and nice.
+            var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long L(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
+            return new MachineCpu(Busy: L(1) + L(2) + L(3) + L(6) + L(7), Idle: L(4) + L(5), Stolen: L(8));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The machine's CPU time since <paramref name="before"/> (a <see cref="Machine"/> reading); null when either is unknown.</summary>
+    public static MachineCpu? MachineSince(MachineCpu? before) => before is not null && Machine() is { } now ? now - before : null;
+
     sealed record ProcStat(int Parent, long UTime, long STime, long CUTime, long CSTime);
 
     static ProcStat? Stat(int pid)
@@ -43,4 +63,24 @@ static class ProcessCpu
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
     }
+}
+
+/// <summary>
+/// The machine's CPU ticks: busy (anyone's user, system and interrupt time), idle (iowait included) and stolen by the
+/// hypervisor. The difference of two readings says how much of the cores a phase kept busy.
+/// </summary>
+sealed record MachineCpu(long Busy, long Idle, long Stolen)
+{
+    public static MachineCpu operator -(MachineCpu after, MachineCpu before) =>
+        new(after.Busy - before.Busy, after.Idle - before.Idle, after.Stolen - before.Stolen);
+
+    public static MachineCpu operator +(MachineCpu a, MachineCpu b) => new(a.Busy + b.Busy, a.Idle + b.Idle, a.Stolen + b.Stolen);
+
+    long Total => Busy + Idle + Stolen;
+
+    /// <summary>The busy share of all cores' time, 0 to 1.</summary>
+    public double BusyShare => Total == 0 ? double.NaN : (double)Busy / Total;
+
+    public override string ToString() => Total == 0 ? "not measured"
+        : $"{(double)Busy / Total:P0} busy, {(double)Idle / Total:P0} idle, {(double)Stolen / Total:P0} stolen";
 }
