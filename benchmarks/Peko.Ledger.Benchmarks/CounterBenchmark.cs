@@ -58,7 +58,7 @@ static class CounterBenchmark
             Console.WriteLine($"Earn and pgbench TPC-B, alternated: {rounds} rounds of {perRound} s each, {clients} clients...");
             var postmaster = ProcessCpu.Postmaster(server.DataDirectory);
             var (serviceCpu, postgresCpu, loadCpu) = (0.0, 0.0, 0.0);
-            var earnMachine = new MachineCpu(0, 0, 0);
+            var earnMachine = MachineCpu.None;
             var earns = new List<Load>();
             var tpcbRuns = new List<PgBench.Result>();
             for (var round = 1; round <= rounds; round++)
@@ -117,7 +117,7 @@ static class CounterBenchmark
                 // Whether the earn is bound by CPU or by waiting: if it left cores idle that TPC-B kept busy, the ratio
                 // would rise by that much at the same CPU per earn (an upper bound: more earns in flight share fewer
                 // transactions, and each then costs more).
-                var tpcbMachine = tpcbRuns.Aggregate(new MachineCpu(0, 0, 0), (all, r) => r.Machine is { } m ? all + m : all);
+                var tpcbMachine = tpcbRuns.Aggregate(MachineCpu.None, (all, r) => r.Machine is { } m ? all + m : all);
                 summary.Fact($"machine CPU, earn phases: {earnMachine}; TPC-B phases: {tpcbMachine}");
                 if (earnMachine.BusyShare > 0 && tpcbMachine.BusyShare > 0)
                     summary.Fact($"ratio at the same CPU per earn with the cores as busy as TPC-B kept them: " +

@@ -71,6 +71,9 @@ static class ProcessCpu
 /// </summary>
 sealed record MachineCpu(long Busy, long Idle, long Stolen)
 {
+    /// <summary>No time: what phases' readings are added to.</summary>
+    public static readonly MachineCpu None = new(0, 0, 0);
+
     public static MachineCpu operator -(MachineCpu after, MachineCpu before) =>
         new(after.Busy - before.Busy, after.Idle - before.Idle, after.Stolen - before.Stolen);
 
